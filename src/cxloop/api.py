@@ -1,0 +1,107 @@
+"""The JSON API under /api/v1: one NinjaAPI, each domain app contributes a router."""
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+
+from cxloop.common.errors import InputError
+from cxloop.organizations.models import ApiKey
+from cxloop.organizations.services import api_key_authenticate
+from cxloop.responses.services import SurveyNotAcceptingResponses
+
+
+class ApiKeyAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
+        return api_key_authenticate(raw_key=token)
+
+
+api = NinjaAPI(
+    title="cxloop API",
+    version="1",
+    description=(
+        "Surveys, responses and results. Authenticate with an organization API key: "
+        "`Authorization: Bearer <key>` (create one with `cxloop apikey create --organization <slug>`)."
+    ),
+    auth=ApiKeyAuth(),
+    urls_namespace="api",
+)
+
+
+def _loc_to_field(loc: list[Any] | tuple[Any, ...]) -> str:
+    parts = [str(part) for part in loc]
+    # Ninja prefixes the location with where the value came from and the schema argument name.
+    if parts and parts[0] in {"body", "query", "path"}:
+        parts = parts[1:]
+        if parts and parts[0] == "payload":
+            parts = parts[1:]
+    return ".".join(parts)
+
+
+@api.exception_handler(InputError)
+def input_error(request: HttpRequest, exc: InputError) -> HttpResponse:
+    detail = [{"field": e.field, "msg": e.message} for e in exc.errors]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(ValidationError)
+def schema_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    detail = [
+        {
+            "field": _loc_to_field(error.get("loc", ())),
+            "msg": error.get("msg", "invalid"),
+            "type": error.get("type", ""),
+        }
+        for error in exc.errors
+    ]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(SurveyNotAcceptingResponses)
+def survey_closed(request: HttpRequest, exc: SurveyNotAcceptingResponses) -> HttpResponse:
+    return api.create_response(
+        request,
+        {
+            "detail": [
+                {
+                    "field": "status",
+                    "msg": f"The survey is {exc.status}; publish it to accept responses.",
+                }
+            ]
+        },
+        status=409,
+    )
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"detail": "Send a valid API key: Authorization: Bearer <key>."},
+        status=401,
+    )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+def _register_routers() -> None:
+    from cxloop.analytics.apis import router as analytics_router
+    from cxloop.responses.apis import router as responses_router
+    from cxloop.surveys.apis import router as surveys_router
+
+    api.add_router("/surveys", surveys_router)
+    api.add_router("/surveys", responses_router)
+    api.add_router("/surveys", analytics_router)
+
+
+_register_routers()

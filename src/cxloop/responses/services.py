@@ -1,0 +1,140 @@
+import re
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cxloop.common.errors import FieldError, InputError
+from cxloop.responses.answers import clean_answers, headline_scores
+from cxloop.responses.models import Response, ResponseSource
+from cxloop.surveys.models import Survey, SurveyStatus
+from cxloop.surveys.selectors import survey_definition
+
+ATTRIBUTE_KEY_PATTERN = re.compile(r"^[\w.\-]{1,50}$")
+MAX_ATTRIBUTES = 50
+MAX_ATTRIBUTE_VALUE_LENGTH = 200
+# Clocks drift; a response "from the future" beyond this is a client bug, not a clock skew.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+class SurveyNotAcceptingResponses(Exception):
+    def __init__(self, status: str) -> None:
+        self.status = status
+        super().__init__(f"survey is {status}")
+
+
+def clean_attributes(raw: Mapping[str, Any]) -> dict[str, str]:
+    """Attributes are flat text: store=上海南京西路店, channel=sms, order_id=o-9."""
+    errors: list[FieldError] = []
+    cleaned: dict[str, str] = {}
+    if len(raw) > MAX_ATTRIBUTES:
+        raise InputError.single(
+            "attributes", _("At most %(n)d attributes.") % {"n": MAX_ATTRIBUTES}
+        )
+    for key, value in raw.items():
+        if not isinstance(key, str) or not ATTRIBUTE_KEY_PATTERN.match(key):
+            errors.append(
+                FieldError(
+                    f"attributes.{key}",
+                    _("Attribute names are 1–50 letters, digits, '_', '-' or '.'."),
+                )
+            )
+            continue
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            errors.append(FieldError(f"attributes.{key}", _("Expected a text or number value.")))
+            continue
+        text = str(value).strip()
+        if len(text) > MAX_ATTRIBUTE_VALUE_LENGTH:
+            errors.append(
+                FieldError(
+                    f"attributes.{key}",
+                    _("At most %(n)d characters.") % {"n": MAX_ATTRIBUTE_VALUE_LENGTH},
+                )
+            )
+            continue
+        if text:
+            cleaned[key] = text
+    if errors:
+        raise InputError(errors)
+    return cleaned
+
+
+def _existing(survey: Survey, idempotency_key: str) -> Response | None:
+    return Response.objects.filter(survey=survey, idempotency_key=idempotency_key).first()
+
+
+def response_submit(
+    *,
+    survey: Survey,
+    answers: Mapping[str, Any],
+    attributes: Mapping[str, Any] | None = None,
+    language: str | None = None,
+    submitted_at: datetime | None = None,
+    idempotency_key: str | None = None,
+    source: str = ResponseSource.API,
+) -> tuple[Response, bool]:
+    """Store a response; return it and whether it is new.
+
+    The same idempotency key twice returns the first response unchanged (double clicks,
+    network retries), enforced by a unique constraint so concurrent retries also store one.
+    """
+    if idempotency_key:
+        existing = _existing(survey, idempotency_key)
+        if existing is not None:
+            return existing, False
+    if survey.status != SurveyStatus.ACTIVE:
+        raise SurveyNotAcceptingResponses(survey.status)
+    errors: list[FieldError] = []
+    if language is None:
+        language = survey.default_language
+    elif language not in survey.languages:
+        errors.append(FieldError("language", _("This survey is not offered in that language.")))
+    now = timezone.now()
+    if submitted_at is None:
+        submitted_at = now
+    elif timezone.is_naive(submitted_at):
+        errors.append(FieldError("submitted_at", _("Give a time zone offset, e.g. +08:00.")))
+    elif submitted_at > now + FUTURE_TOLERANCE:
+        errors.append(FieldError("submitted_at", _("This time is in the future.")))
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 100:
+        errors.append(FieldError("idempotency_key", _("Use 1 to 100 characters.")))
+    definition = survey_definition(survey)
+    cleaned_attributes: dict[str, str] = {}
+    cleaned_answers: dict[str, Any] = {}
+    for step in (
+        lambda: cleaned_attributes.update(clean_attributes(attributes or {})),
+        lambda: cleaned_answers.update(clean_answers(definition.questions, answers)),
+    ):
+        try:
+            step()
+        except InputError as error:
+            errors.extend(error.errors)
+    if errors:
+        raise InputError(errors)
+    scores = headline_scores(definition.questions, cleaned_answers)
+    response = Response(
+        organization_id=survey.organization_id,
+        survey=survey,
+        submitted_at=submitted_at,
+        language=language,
+        source=source,
+        answers=cleaned_answers,
+        attributes=cleaned_attributes,
+        nps_score=scores.nps,
+        csat_score=scores.csat,
+        ces_score=scores.ces,
+        comment=scores.comment,
+        idempotency_key=idempotency_key or None,
+    )
+    try:
+        with transaction.atomic():
+            response.save()
+    except IntegrityError:
+        # A concurrent request with the same key won the race: answer with its response.
+        if idempotency_key and (existing := _existing(survey, idempotency_key)) is not None:
+            return existing, False
+        raise
+    return response, True

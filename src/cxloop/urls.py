@@ -1,0 +1,17 @@
+from django.urls import include, path
+
+from cxloop.api import api
+from cxloop.common import views as common_views
+
+urlpatterns = [
+    path("", common_views.home, name="home"),
+    path("healthz", common_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("cxloop.accounts.urls")),
+    path("api/v1/", api.urls),
+    path("s/", include("cxloop.responses.public_urls")),
+    path("o/<slug:org_slug>/", include("cxloop.organizations.urls")),
+    path("o/<slug:org_slug>/surveys/", include("cxloop.surveys.urls")),
+    path("o/<slug:org_slug>/", include("cxloop.responses.urls")),
+    path("o/<slug:org_slug>/surveys/", include("cxloop.analytics.urls")),
+]

@@ -1,0 +1,77 @@
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from cxloop.organizations.models import ApiKey, Membership, Organization
+from cxloop.organizations.services import api_key_create
+from tests.factories import MembershipFactory
+
+
+@pytest.fixture(autouse=True)
+def _immediate_tasks(settings: Any) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def membership(db: None) -> Membership:
+    return MembershipFactory()
+
+
+@pytest.fixture
+def organization(membership: Membership) -> Organization:
+    return membership.organization
+
+
+@pytest.fixture
+def other_membership(db: None) -> Membership:
+    """A second, unrelated organization: tenancy tests prove it sees and changes nothing."""
+    return MembershipFactory()
+
+
+@pytest.fixture
+def member_client(membership: Membership) -> Client:
+    client = Client()
+    client.force_login(membership.user)
+    return client
+
+
+class ApiClient:
+    """A test client that sends an organization's API key and JSON bodies."""
+
+    def __init__(self, raw_key: str) -> None:
+        self.client = Client()
+        self.headers = {"Authorization": f"Bearer {raw_key}"}
+
+    def get(self, path: str, data: dict[str, Any] | None = None) -> Any:
+        return self.client.get(path, data, headers=self.headers)
+
+    def post(self, path: str, payload: Any = None) -> Any:
+        return self.client.post(
+            path, payload if payload is not None else {}, content_type="application/json",
+            headers=self.headers,
+        )
+
+    def put(self, path: str, payload: Any) -> Any:
+        return self.client.put(path, payload, content_type="application/json", headers=self.headers)
+
+
+@pytest.fixture
+def make_api_client(db: None) -> Callable[[Organization], ApiClient]:
+    def make(organization: Organization) -> ApiClient:
+        _key, raw = api_key_create(organization=organization, name="test")
+        return ApiClient(raw)
+
+    return make
+
+
+@pytest.fixture
+def api_client(organization: Organization, make_api_client: Callable[[Organization], ApiClient]) -> ApiClient:
+    return make_api_client(organization)
+
+
+@pytest.fixture
+def api_key(organization: Organization) -> ApiKey:
+    key, _raw = api_key_create(organization=organization, name="fixture")
+    return key
