@@ -31,7 +31,9 @@ class Command(BaseCommand):
         elif action == "list":
             for api_key in api_key_list(organization=organization):
                 state = "revoked" if api_key.revoked_at else "active"
-                self.stdout.write(f"{api_key.prefix}\t{state}\t{api_key.name}\t{api_key.created_at}")
+                self.stdout.write(
+                    f"{api_key.prefix}\t{state}\t{api_key.name}\t{api_key.created_at}"
+                )
         else:
             if not options["prefix"]:
                 raise CommandError("revoke needs --prefix")

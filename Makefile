@@ -1,0 +1,72 @@
+# cxloop — the two Quick-start commands are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PORT
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo serve worker test lint typecheck check-migrations check-messages pytest test-pytest messages clean
+
+help:
+	@echo "make demo    install everything, migrate, load demo data, start server + worker on :$(PORT)"
+	@echo "make test    lint, types, migrations check and the whole test suite"
+	@echo "make messages  extract and compile translations (needs GNU gettext)"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cxloop needs Python >= 3.11 (set PYTHON=python3.11)")'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev,rq]"
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is required (install Node.js >= 18)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+demo: install
+	$(BIN)/cxloop demo --port $(PORT)
+
+serve: install
+	$(BIN)/cxloop migrate --no-input
+	$(BIN)/cxloop runserver 127.0.0.1:$(PORT)
+
+worker: install
+	$(BIN)/cxloop worker
+
+test: install lint typecheck check-migrations pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+check-migrations: install
+	$(BIN)/cxloop makemigrations --check --dry-run
+
+# The compiled catalogues are committed so a fresh machine needs no gettext; CI checks they
+# match their sources.
+check-messages: install
+	cd src/cxloop && ../../$(BIN)/cxloop compilemessages --ignore=.venv > /dev/null
+	git diff --exit-code -- 'src/cxloop/locale/*.mo'
+
+pytest: install
+	$(BIN)/pytest
+
+# The suite alone, e.g. for a second database: DATABASE_URL=postgres://… make test-pytest
+test-pytest: pytest
+
+messages: install
+	cd src/cxloop && ../../$(BIN)/cxloop makemessages --no-obsolete --no-location -l zh_Hans -l zh_Hant -l en --ignore=templates/vendor
+	cd src/cxloop && ../../$(BIN)/cxloop compilemessages
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
