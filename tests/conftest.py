@@ -49,7 +49,9 @@ class ApiClient:
 
     def post(self, path: str, payload: Any = None) -> Any:
         return self.client.post(
-            path, payload if payload is not None else {}, content_type="application/json",
+            path,
+            payload if payload is not None else {},
+            content_type="application/json",
             headers=self.headers,
         )
 
@@ -67,7 +69,9 @@ def make_api_client(db: None) -> Callable[[Organization], ApiClient]:
 
 
 @pytest.fixture
-def api_client(organization: Organization, make_api_client: Callable[[Organization], ApiClient]) -> ApiClient:
+def api_client(
+    organization: Organization, make_api_client: Callable[[Organization], ApiClient]
+) -> ApiClient:
     return make_api_client(organization)
 
 

@@ -21,7 +21,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
 
     @factory.post_generation
-    def saved(obj: Any, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
+    def saved(obj: Any, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create:
             obj.save()
 
@@ -55,7 +55,10 @@ def nps_definition(**overrides: Any) -> dict[str, Any]:
             {
                 "key": "nps",
                 "type": "nps",
-                "text": {"zh-Hans": "您有多大可能向朋友推荐我们？", "en": "How likely are you to recommend us?"},
+                "text": {
+                    "zh-Hans": "您有多大可能向朋友推荐我们？",
+                    "en": "How likely are you to recommend us?",
+                },
             },
             {
                 "key": "sat",

@@ -64,11 +64,25 @@ def test_issue_example_end_to_end(api_client: ApiClient) -> None:
     assert nps["ci_low"] < nps["value"] < nps["ci_high"]
     assert nps["low_sample"] is True
     assert summary["total"] == 4
-    assert [point["count"] for point in summary["nps_distribution"]] == [0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 1]
+    assert [point["count"] for point in summary["nps_distribution"]] == [
+        0,
+        0,
+        0,
+        1,
+        0,
+        0,
+        0,
+        1,
+        0,
+        1,
+        1,
+    ]
     assert summary["latest_comments"][0]["comment"] == "Friendly staff"
 
 
-def test_responses_are_paged_and_filtered(organization: Organization, api_client: ApiClient) -> None:
+def test_responses_are_paged_and_filtered(
+    organization: Organization, api_client: ApiClient
+) -> None:
     survey = survey_for(organization)
     for score in range(11):
         answer(survey, score, attributes={"store": "A" if score % 2 else "B"})
@@ -124,7 +138,9 @@ def test_bad_responses_get_422_naming_the_field(
     assert not Response.objects.exists()
 
 
-def test_malformed_json_is_a_client_error(organization: Organization, api_client: ApiClient) -> None:
+def test_malformed_json_is_a_client_error(
+    organization: Organization, api_client: ApiClient
+) -> None:
     survey = survey_for(organization)
     response = api_client.client.post(
         f"/api/v1/surveys/{survey.pk}/responses",
@@ -149,7 +165,9 @@ def test_bad_filters_get_a_clear_error(organization: Organization, api_client: A
             assert field in fields(response.json())
 
 
-def test_breaking_edit_is_refused_over_the_api(organization: Organization, api_client: ApiClient) -> None:
+def test_breaking_edit_is_refused_over_the_api(
+    organization: Organization, api_client: ApiClient
+) -> None:
     survey = survey_for(organization)
     answer(survey, 5)
     definition = nps_definition()
@@ -170,7 +188,9 @@ def test_submitting_to_a_draft_survey_is_a_conflict(
 
 
 @pytest.mark.parametrize("header", [None, "Bearer nope", "Bearer cxl_abcd1234_wrong", "Basic x"])
-def test_requests_without_a_valid_key_are_401(header: str | None, organization: Organization) -> None:
+def test_requests_without_a_valid_key_are_401(
+    header: str | None, organization: Organization
+) -> None:
     headers = {"Authorization": header} if header else {}
     response = Client().get("/api/v1/surveys", headers=headers)
     assert response.status_code == 401
@@ -180,4 +200,8 @@ def test_openapi_is_published() -> None:
     response = Client().get("/api/v1/openapi.json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    assert {"/api/v1/surveys", "/api/v1/surveys/{survey_id}/responses", "/api/v1/surveys/{survey_id}/summary"} <= set(paths)
+    assert {
+        "/api/v1/surveys",
+        "/api/v1/surveys/{survey_id}/responses",
+        "/api/v1/surveys/{survey_id}/summary",
+    } <= set(paths)

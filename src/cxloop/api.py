@@ -23,7 +23,8 @@ api = NinjaAPI(
     version="1",
     description=(
         "Surveys, responses and results. Authenticate with an organization API key: "
-        "`Authorization: Bearer <key>` (create one with `cxloop apikey create --organization <slug>`)."
+        "`Authorization: Bearer <key>` "
+        "(create one with `cxloop apikey create --organization <slug>`)."
     ),
     auth=ApiKeyAuth(),
     urls_namespace="api",

@@ -182,9 +182,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("CXLOOP_DEFAULT_FROM_EMAIL", "cxloop <norepl
 
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get(
-            "CXLOOP_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"
-        ),
+        "BACKEND": os.environ.get("CXLOOP_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
 if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":

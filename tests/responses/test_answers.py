@@ -50,7 +50,11 @@ def test_every_type_is_cleaned_to_its_stored_form() -> None:
 
 
 def test_nps_plus_accepts_a_bare_score() -> None:
-    assert clean_answers(QUESTIONS, {"plus": 10})["plus"] == {"score": 10, "reasons": [], "comment": ""}
+    assert clean_answers(QUESTIONS, {"plus": 10})["plus"] == {
+        "score": 10,
+        "reasons": [],
+        "comment": "",
+    }
 
 
 @pytest.mark.parametrize(
@@ -67,7 +71,11 @@ def test_invalid_values_are_refused_with_the_field(key: str, value: Any) -> None
 
 def test_required_unknown_and_empty() -> None:
     questions = parse_survey_definition(
-        {"name": "x", "languages": ["en"], "questions": [{"key": "nps", "type": "nps", "text": "?"}]}
+        {
+            "name": "x",
+            "languages": ["en"],
+            "questions": [{"key": "nps", "type": "nps", "text": "?"}],
+        }
     ).questions
     with pytest.raises(InputError) as caught:
         clean_answers(questions, {"nps": "", "bogus": 1})
@@ -81,7 +89,13 @@ def test_required_unknown_and_empty() -> None:
 def test_headline_scores_take_the_first_of_each_metric() -> None:
     answers = clean_answers(
         QUESTIONS,
-        {"plus": {"score": 6, "comment": "too pricey"}, "nps": 10, "csat": 2, "ces": 4, "free": "later"},
+        {
+            "plus": {"score": 6, "comment": "too pricey"},
+            "nps": 10,
+            "csat": 2,
+            "ces": 4,
+            "free": "later",
+        },
     )
     scores = headline_scores(QUESTIONS, answers)
     assert (scores.nps, scores.csat, scores.ces, scores.comment) == (6, 2, 4, "too pricey")

@@ -150,7 +150,11 @@ def test_unknown_survey_is_404() -> None:
 
 @pytest.mark.parametrize(
     ("score", "prompt"),
-    [("3", "What let you down?"), ("7", "What could be better?"), ("10", "What did you like most?")],
+    [
+        ("3", "What let you down?"),
+        ("7", "What could be better?"),
+        ("10", "What did you like most?"),
+    ],
 )
 def test_nps_plus_follow_up_is_worded_for_the_category(
     organization: Organization, score: str, prompt: str
@@ -177,7 +181,11 @@ def test_nps_plus_follow_up_is_worded_for_the_category(
     assert done.status_code == 302
     response = Response.objects.get(survey=survey)
     assert response.answers == {
-        "nps": {"score": int(score), "reasons": ["price", "wait_time"], "comment": "Queue was long"},
+        "nps": {
+            "score": int(score),
+            "reasons": ["price", "wait_time"],
+            "comment": "Queue was long",
+        },
         "email_ok": "yes",
     }
     assert response.nps_score == int(score)

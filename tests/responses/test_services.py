@@ -79,7 +79,7 @@ def test_bad_input_is_reported_per_field_and_nothing_stored(organization: Organi
 def test_naive_time_is_refused(organization: Organization) -> None:
     survey = survey_for(organization)
     with pytest.raises(InputError) as caught:
-        response_submit(survey=survey, answers={"nps": 7}, submitted_at=datetime(2026, 1, 5))  # noqa: DTZ001
+        response_submit(survey=survey, answers={"nps": 7}, submitted_at=datetime(2026, 1, 5))
     assert caught.value.errors[0].field == "submitted_at"
 
 

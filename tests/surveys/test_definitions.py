@@ -17,7 +17,11 @@ def test_issue_example_parses_with_defaults() -> None:
             "name": "Store visit",
             "languages": ["en"],
             "questions": [
-                {"key": "nps", "type": "nps", "text": {"en": "How likely are you to recommend us?"}},
+                {
+                    "key": "nps",
+                    "type": "nps",
+                    "text": {"en": "How likely are you to recommend us?"},
+                },
                 {"key": "why", "type": "text", "required": False, "text": {"en": "Why?"}},
             ],
         }
@@ -32,7 +36,11 @@ def test_issue_example_parses_with_defaults() -> None:
 
 def test_plain_string_text_is_accepted_for_a_single_language() -> None:
     definition = parse_survey_definition(
-        {"name": "x", "languages": ["en"], "questions": [{"key": "q", "type": "text", "text": "Hi"}]}
+        {
+            "name": "x",
+            "languages": ["en"],
+            "questions": [{"key": "q", "type": "text", "text": "Hi"}],
+        }
     )
     assert definition.questions[0].text == {"en": "Hi"}
 
@@ -47,7 +55,9 @@ def test_scales_default_and_configurable(
     question: dict[str, Any] = {"key": "q", "type": question_type, "text": {"en": "?"}}
     if scale:
         question["scale"] = scale
-    definition = parse_survey_definition({"name": "x", "languages": ["en"], "questions": [question]})
+    definition = parse_survey_definition(
+        {"name": "x", "languages": ["en"], "questions": [question]}
+    )
     assert definition.questions[0].score_range == expected
 
 
@@ -121,7 +131,9 @@ def test_safe_edits_are_not_breaking() -> None:
     changed["questions"][0]["text"]["en"] = "Would you recommend us?"
     changed["questions"].reverse()
     changed["questions"][0]["required"] = True
-    changed["questions"].append({"key": "new", "type": "text", "text": {"zh-Hans": "新", "en": "New"}})
+    changed["questions"].append(
+        {"key": "new", "type": "text", "text": {"zh-Hans": "新", "en": "New"}}
+    )
     assert breaking_changes(old, _questions(changed)) == []
 
 
@@ -146,7 +158,10 @@ def test_removing_an_answered_option_is_breaking() -> None:
              "choices": [{"key": "a", "text": "A"}, {"key": "b", "text": "B"}]}
         ],
     }  # fmt: skip
-    changed: dict[str, Any] = {**base, "questions": [{**base["questions"][0], "choices": [{"key": "a", "text": "A"}]}]}
+    changed: dict[str, Any] = {
+        **base,
+        "questions": [{**base["questions"][0], "choices": [{"key": "a", "text": "A"}]}],
+    }
     problems = breaking_changes(_questions(base), _questions(changed))
     assert [p.field for p in problems] == ["questions.0.choices"]
     assert "b" in problems[0].message

@@ -20,7 +20,11 @@ def test_create_stores_questions_in_order(organization: Organization) -> None:
     survey = survey_create(organization=organization, definition=nps_definition())
     assert survey.status == SurveyStatus.DRAFT
     assert len(survey.slug) == 10
-    assert list(survey.questions.values_list("key", "position")) == [("nps", 0), ("sat", 1), ("why", 2)]
+    assert list(survey.questions.values_list("key", "position")) == [
+        ("nps", 0),
+        ("sat", 1),
+        ("why", 2),
+    ]
     assert survey_definition_dict(survey)["questions"][1]["scale"] == 5
 
 
@@ -56,7 +60,9 @@ def test_cannot_publish_without_questions(organization: Organization) -> None:
 
 def test_update_without_answers_may_change_anything(organization: Organization) -> None:
     survey = survey_for(organization)
-    definition = nps_definition(questions=[{"key": "x", "type": "ces", "text": {"zh-Hans": "容易吗", "en": "Easy?"}}])
+    definition = nps_definition(
+        questions=[{"key": "x", "type": "ces", "text": {"zh-Hans": "容易吗", "en": "Easy?"}}]
+    )
     survey_update(survey=survey, definition=definition)
     assert list(Question.objects.filter(survey=survey).values_list("key", "type")) == [("x", "ces")]
 
@@ -84,7 +90,20 @@ def test_update_with_answers_allows_safe_changes(organization: Organization) -> 
     answer(survey, 9)
     safe = nps_definition(name="Renamed")
     safe["questions"][0]["text"]["en"] = "Recommend us?"
-    safe["questions"].insert(0, {"key": "first", "type": "text", "required": False, "text": {"zh-Hans": "先", "en": "First"}})
+    safe["questions"].insert(
+        0,
+        {
+            "key": "first",
+            "type": "text",
+            "required": False,
+            "text": {"zh-Hans": "先", "en": "First"},
+        },
+    )
     updated = survey_update(survey=survey, definition=safe)
     assert updated.name == "Renamed"
-    assert list(updated.questions.order_by("position").values_list("key", flat=True)) == ["first", "nps", "sat", "why"]
+    assert list(updated.questions.order_by("position").values_list("key", flat=True)) == [
+        "first",
+        "nps",
+        "sat",
+        "why",
+    ]

@@ -68,11 +68,11 @@ def choose_language(
     offered = list(available)
     explicit = normalize_language(requested)
     if explicit in offered:
-        return explicit  # type: ignore[return-value]
+        return explicit
     for tag in parse_accept_language(accept_language):
         candidate = normalize_language(tag)
         if candidate in offered:
-            return candidate  # type: ignore[return-value]
+            return candidate
     return default if default in offered else offered[0]
 
 

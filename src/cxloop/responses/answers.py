@@ -118,7 +118,9 @@ def clean_answers(
         value = raw_answers.get(question.key)
         if not _answered(question, value):
             if question.required:
-                errors.append(FieldError(f"answers.{question.key}", _("This question is required.")))
+                errors.append(
+                    FieldError(f"answers.{question.key}", _("This question is required."))
+                )
             continue
         try:
             answer = clean_answer(question, value)

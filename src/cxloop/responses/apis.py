@@ -42,9 +42,7 @@ class ResponseOut(Schema):
     response={201: ResponseOut, 200: ResponseOut},
     summary="Submit a response",
 )
-def submit_response(
-    request: HttpRequest, survey_id: int, payload: ResponseIn
-) -> Status[Response]:
+def submit_response(request: HttpRequest, survey_id: int, payload: ResponseIn) -> Status[Response]:
     """201 when stored; 200 with the first response when the idempotency key was seen before."""
     survey = survey_or_404(request, survey_id)
     stored, created = response_submit(

@@ -35,7 +35,8 @@ class Response(models.Model):
     csat_score = models.SmallIntegerField(null=True, blank=True)
     ces_score = models.SmallIntegerField(null=True, blank=True)
     comment = models.TextField(blank=True)
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    # NULL, not "", when absent: the unique constraint must not treat keyless responses as equal.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         ordering = ("-submitted_at", "-id")

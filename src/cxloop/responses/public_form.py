@@ -84,7 +84,8 @@ def link_attributes(params: QueryDict) -> dict[str, str]:
     must never be turned away because a campaign link was built sloppily.
     """
     attributes: dict[str, str] = {}
-    for name, value in params.items():
+    for name in params:
+        value = params.get(name, "")
         if name in RESERVED_PARAMETERS or not ATTRIBUTE_KEY_PATTERN.match(name):
             continue
         text = value.strip()[:MAX_ATTRIBUTE_VALUE_LENGTH]
@@ -243,7 +244,12 @@ def present_items(
             low, high = score_range
             labels = question.labels
             options = tuple(
-                Option(str(point), str(point), str(current) == str(point), text(labels.get(str(point), {})))
+                Option(
+                    str(point),
+                    str(point),
+                    str(current) == str(point),
+                    text(labels.get(str(point), {})),
+                )
                 for point in range(low, high + 1)
             )
             default_low = _("Not at all likely") if low == 0 else ""

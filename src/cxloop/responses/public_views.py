@@ -176,9 +176,7 @@ def survey_page(request: HttpRequest, slug: str) -> HttpResponse:
             return _unavailable(request, survey, state.language)
         except InputError as error:
             # The steps validated each answer; this catches rules spanning steps.
-            field_errors = {
-                e.field.removeprefix("answers."): e.message for e in error.errors
-            }
+            field_errors = {e.field.removeprefix("answers."): e.message for e in error.errors}
             return _render_step(
                 request, survey, state, posted=request.POST, errors=field_errors, status=422
             )

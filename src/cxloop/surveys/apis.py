@@ -4,8 +4,8 @@ from typing import Any, Literal
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
-from pydantic import ConfigDict
 from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import ConfigDict
 
 from cxloop.organizations.models import ApiKey, Organization
 from cxloop.surveys.models import Survey

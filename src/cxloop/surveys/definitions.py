@@ -130,7 +130,7 @@ def _texts(
         if len(languages) == 1:
             raw = {languages[0]: raw}
         else:
-            errors.add(path, _("Give a text per language, e.g. {\"en\": \"…\"}."))
+            errors.add(path, _('Give a text per language, e.g. {"en": "…"}.'))
             return {}
     if not isinstance(raw, Mapping):
         errors.add(path, _("Expected an object of texts by language."))
@@ -182,7 +182,9 @@ def _choices(
             errors.add(f"{item_path}.key", _("Duplicate option key %(key)s.") % {"key": key})
             continue
         seen.add(key)
-        choices.append(Choice(key, _texts(item.get("text"), f"{item_path}.text", languages, errors)))
+        choices.append(
+            Choice(key, _texts(item.get("text"), f"{item_path}.text", languages, errors))
+        )
     return tuple(choices)
 
 
@@ -220,7 +222,8 @@ def _question(
     if question_type not in QUESTION_TYPES:
         errors.add(
             f"{path}.type",
-            _("Unknown question type; use one of: %(types)s.") % {"types": ", ".join(QUESTION_TYPES)},
+            _("Unknown question type; use one of: %(types)s.")
+            % {"types": ", ".join(QUESTION_TYPES)},
         )
         return None
     required = raw.get("required", True)
@@ -248,8 +251,9 @@ def _question(
             )
             scale = allowed[0]
     if question_type in SCORE_TYPES:
-        assert scale is not None or question_type in ("nps", "nps_plus")
-        points = {"low", "high"} | {str(p) for p in range(0 if scale is None else 1, (scale or 10) + 1)}
+        points = {"low", "high"} | {
+            str(p) for p in range(0 if scale is None else 1, (scale or 10) + 1)
+        }
         for point, texts in raw_labels.items():
             if str(point) not in points:
                 errors.add(f"{path}.labels.{point}", _("No such point on this scale."))
@@ -304,9 +308,7 @@ def parse_survey_definition(raw: Any) -> SurveyDefinition:
     else:
         for index, language in enumerate(raw_languages):
             if language not in SURVEY_LANGUAGES:
-                errors.add(
-                    f"languages.{index}", _("Unknown language; use zh-Hans, zh-Hant or en.")
-                )
+                errors.add(f"languages.{index}", _("Unknown language; use zh-Hans, zh-Hant or en."))
             elif language not in languages:
                 languages += (language,)
     default_language = raw.get("default_language") or (languages[0] if languages else "")

@@ -10,7 +10,9 @@ from cxloop.surveys.models import Question, Survey
 def survey_list(*, organization: Organization) -> QuerySet[Survey]:
     return (
         Survey.objects.filter(organization=organization)
-        .annotate(response_count=Count("responses"), last_response_at=Max("responses__submitted_at"))
+        .annotate(
+            response_count=Count("responses"), last_response_at=Max("responses__submitted_at")
+        )
         .prefetch_related(Prefetch("questions", queryset=Question.objects.order_by("position")))
     )
 

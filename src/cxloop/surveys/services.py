@@ -1,7 +1,7 @@
 import secrets
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,8 +25,8 @@ def _new_slug() -> str:
             return slug
 
 
-def _user_or_none(by: AbstractBaseUser | None) -> AbstractBaseUser | None:
-    return by if by is not None and by.is_authenticated else None
+def _user_or_none(by: User | AnonymousUser | None) -> User | None:
+    return by if isinstance(by, User) else None
 
 
 def _write_questions(survey: Survey, definition: SurveyDefinition) -> None:
@@ -65,7 +65,7 @@ def _apply_definition_fields(survey: Survey, definition: SurveyDefinition) -> No
 
 @transaction.atomic
 def survey_create(
-    *, organization: Organization, definition: Any, by: AbstractBaseUser | None = None
+    *, organization: Organization, definition: Any, by: User | AnonymousUser | None = None
 ) -> Survey:
     parsed = parse_survey_definition(definition)
     survey = Survey(organization=organization, slug=_new_slug(), created_by=_user_or_none(by))
@@ -76,7 +76,7 @@ def survey_create(
 
 
 @transaction.atomic
-def survey_update(*, survey: Survey, definition: Any, by: AbstractBaseUser | None = None) -> Survey:
+def survey_update(*, survey: Survey, definition: Any, by: User | AnonymousUser | None = None) -> Survey:
     """Replace a survey's definition; refuse changes that would corrupt stored answers."""
     parsed = parse_survey_definition(definition)
     locked = Survey.objects.select_for_update().get(pk=survey.pk)
@@ -114,7 +114,7 @@ def _transition(survey: Survey, *, allowed_from: set[str], to: str) -> Survey:
         return locked
 
 
-def survey_publish(*, survey: Survey, by: AbstractBaseUser | None = None) -> Survey:
+def survey_publish(*, survey: Survey, by: User | AnonymousUser | None = None) -> Survey:
     """Open the survey for answers (also resumes a paused or reopens a closed one)."""
     if not survey.questions.exists():
         raise InputError.single("questions", _("Add at least one question before publishing."))
@@ -125,11 +125,11 @@ def survey_publish(*, survey: Survey, by: AbstractBaseUser | None = None) -> Sur
     )
 
 
-def survey_pause(*, survey: Survey, by: AbstractBaseUser | None = None) -> Survey:
+def survey_pause(*, survey: Survey, by: User | AnonymousUser | None = None) -> Survey:
     return _transition(survey, allowed_from={SurveyStatus.ACTIVE}, to=SurveyStatus.PAUSED)
 
 
-def survey_close(*, survey: Survey, by: AbstractBaseUser | None = None) -> Survey:
+def survey_close(*, survey: Survey, by: User | AnonymousUser | None = None) -> Survey:
     return _transition(
         survey, allowed_from={SurveyStatus.ACTIVE, SurveyStatus.PAUSED}, to=SurveyStatus.CLOSED
     )
