@@ -1,4 +1,10 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from cxloop.responses import views
 
 app_name = "responses"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("responses/", views.all_responses, name="all"),
+    path("responses/<int:response_id>/", views.response_detail, name="detail"),
+    path("surveys/<int:survey_id>/responses/", views.survey_responses, name="list"),
+]
