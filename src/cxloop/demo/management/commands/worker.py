@@ -1,0 +1,67 @@
+"""``cxloop worker``: run the background task worker (django-tasks-db) until stopped."""
+
+from argparse import ArgumentParser, BooleanOptionalAction
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+from django_tasks_db import DatabaseBackend
+
+
+def database_tasks_configured() -> bool:
+    """Whether tasks are queued in the database, i.e. whether this worker is the one to run."""
+    return isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend)
+
+
+class Command(BaseCommand):
+    help = "Run the background task worker (django-tasks-db's db_worker) until stopped."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--queue-name",
+            default="*",
+            help="Queues to process, comma-separated; '*' for all (default: all).",
+        )
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=1.0,
+            help="Seconds to wait between polls when the queue is empty (default: 1).",
+        )
+        parser.add_argument(
+            "--batch", action="store_true", help="Run the tasks waiting now, then exit."
+        )
+        parser.add_argument(
+            "--max-tasks", type=int, default=None, help="Exit after running this many tasks."
+        )
+        parser.add_argument(
+            "--reload",
+            action=BooleanOptionalAction,
+            default=False,
+            help="Restart on code changes (development only; default: off).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not database_tasks_configured():
+            raise CommandError(
+                "The task backend is not django-tasks-db "
+                f"({task_backends[DEFAULT_TASK_BACKEND_ALIAS].__class__.__name__}); "
+                "run that backend's own worker instead."
+            )
+        if options["interval"] < 0:
+            raise CommandError("--interval must be zero or more seconds.")
+        if options["max_tasks"] is not None and options["max_tasks"] < 1:
+            raise CommandError("--max-tasks must be at least 1.")
+        db_worker_options: dict[str, Any] = {
+            "queue_name": options["queue_name"],
+            "interval": options["interval"],
+            "batch": options["batch"],
+            "reload": options["reload"],
+            "verbosity": options["verbosity"],
+            "stdout": self.stdout,
+            "stderr": self.stderr,
+        }
+        if options["max_tasks"] is not None:
+            db_worker_options["max_tasks"] = options["max_tasks"]
+        call_command("db_worker", **db_worker_options)
