@@ -2,11 +2,15 @@ from django.urls import include, path
 
 from cxloop.api import api
 from cxloop.common import views as common_views
+from cxloop.organizations import views as organization_views
 
 urlpatterns = [
     path("", common_views.home, name="home"),
     path("healthz", common_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path(
+        "organizations/new/", organization_views.organization_create, name="organization_create"
+    ),
     path("accounts/", include("cxloop.accounts.urls")),
     path("api/v1/", api.urls),
     path("s/", include("cxloop.responses.public_urls")),

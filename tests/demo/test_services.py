@@ -42,7 +42,7 @@ from cxloop.surveys.definitions import QuestionDefinition
 from cxloop.surveys.models import Survey, SurveyStatus
 from cxloop.surveys.selectors import survey_definition
 from cxloop.surveys.survey_templates import SURVEY_TEMPLATES
-from tests.demo.conftest import FAST_PASSWORD_HASHERS
+from tests.conftest import FAST_PASSWORD_HASHERS
 
 ATTRIBUTE_KEYS = {"store", "city", "region", "product", "channel", "business_unit"}
 

@@ -1,15 +1,29 @@
 import hashlib
 import secrets
+import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.models import User
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from cxloop.accounts.selectors import user_with_email
+from cxloop.common.errors import FieldError, InputError
 from cxloop.organizations.models import ApiKey, Membership, Organization, Role
 
 API_KEY_PREFIX = "cxl"
@@ -34,7 +48,7 @@ def unique_organization_slug(name: str) -> str:
 def organization_create(
     *,
     name: str,
-    owner: AbstractBaseUser,
+    owner: User,
     slug: str | None = None,
     time_zone: str = "Asia/Shanghai",
 ) -> Organization:
@@ -49,7 +63,7 @@ def organization_create(
     return organization
 
 
-def membership_set(*, organization: Organization, user: AbstractBaseUser, role: str) -> Membership:
+def membership_set(*, organization: Organization, user: User, role: str) -> Membership:
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role: %(role)s") % {"role": role}})
     membership, _created = Membership.objects.update_or_create(
@@ -67,7 +81,7 @@ def _digest(secret: str) -> str:
 
 
 def api_key_create(
-    *, organization: Organization, name: str, by: AbstractBaseUser | None = None
+    *, organization: Organization, name: str, by: User | None = None
 ) -> tuple[ApiKey, str]:
     """Create a key and return it with its plain value, which is shown once and never stored."""
     prefix = secrets.token_hex(4)
@@ -106,3 +120,135 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
     return api_key
+
+
+# --- Settings, members and invitations (web UI) ---------------------------------------------
+
+
+def organization_update(*, organization: Organization, name: str, time_zone: str) -> Organization:
+    name = name.strip()
+    errors: list[FieldError] = []
+    name_limit = Organization._meta.get_field("name").max_length or 200
+    if not name:
+        errors.append(FieldError("name", _("An organization needs a name.")))
+    elif len(name) > name_limit:
+        errors.append(
+            FieldError("name", _("Use at most %(limit)d characters.") % {"limit": name_limit})
+        )
+    if time_zone not in available_timezones():
+        errors.append(FieldError("time_zone", _("Unknown time zone: %(tz)s") % {"tz": time_zone}))
+    if errors:
+        raise InputError(errors)
+    organization.name = name
+    organization.time_zone = time_zone
+    organization.save(update_fields=["name", "time_zone"])
+    return organization
+
+
+def _check_role(role: str) -> None:
+    if role not in Role.values:
+        raise InputError.single("role", _("Unknown role: %(role)s") % {"role": role})
+
+
+def _check_may_manage(by: Membership, organization: Organization) -> None:
+    if by.organization_id != organization.pk or not by.can_manage_organization:
+        raise PermissionDenied
+
+
+def _check_owner_rights(*, by: Membership, touches_owner: bool) -> None:
+    # An admin could otherwise take the organization over by demoting or removing its owners.
+    if touches_owner and by.role != Role.OWNER:
+        raise InputError.single(
+            "role", _("Only an owner can grant the owner role or change an owner's membership.")
+        )
+
+
+def _check_not_last_owner(membership: Membership) -> None:
+    """Refuse to leave the organization without an owner (the rows are locked till commit)."""
+    owners = list(
+        Membership.objects.select_for_update()
+        .filter(organization_id=membership.organization_id, role=Role.OWNER)
+        .values_list("pk", flat=True)
+    )
+    if owners == [membership.pk]:
+        raise InputError.single(
+            "role",
+            _("An organization needs at least one owner: make another member owner first."),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MemberAdded:
+    membership: Membership
+    invited: bool  # True when a new account was created and a set-password link was e-mailed
+
+
+def member_add(*, organization: Organization, email: str, role: str, by: Membership) -> MemberAdded:
+    """Add the person with this e-mail; a new address gets an account and a set-password link."""
+    _check_may_manage(by, organization)
+    email = BaseUserManager.normalize_email(email.strip())
+    try:
+        validate_email(email)
+    except ValidationError as error:
+        raise InputError.single("email", _("Enter a valid e-mail address.")) from error
+    _check_role(role)
+    _check_owner_rights(by=by, touches_owner=role == Role.OWNER)
+    with transaction.atomic():
+        user = user_with_email(email)
+        invited = user is None
+        if user is None:
+            user = get_user_model()(username=uuid.uuid4().hex, email=email)
+            user.set_unusable_password()
+            user.save()
+        elif Membership.objects.filter(organization=organization, user=user).exists():
+            raise InputError.single(
+                "email", _("%(email)s is already a member.") % {"email": user.email}
+            )
+        membership = Membership.objects.create(organization=organization, user=user, role=role)
+    if invited:
+        _send_invitation(membership=membership, invited_by=by)
+    return MemberAdded(membership=membership, invited=invited)
+
+
+def _send_invitation(*, membership: Membership, invited_by: Membership) -> None:
+    user = membership.user
+    link = settings.PUBLIC_URL + reverse(
+        "accounts:password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    context = {
+        "organization": membership.organization,
+        "inviter": invited_by.user,
+        "role": membership.get_role_display(),
+        "link": link,
+        "login_url": settings.PUBLIC_URL + reverse("accounts:login"),
+    }
+    subject = render_to_string("organizations/email/invitation_subject.txt", context)
+    body = render_to_string("organizations/email/invitation_email.txt", context)
+    send_mail(" ".join(subject.split()), body, None, [user.email])
+
+
+@transaction.atomic
+def member_role_change(*, membership: Membership, role: str, by: Membership) -> Membership:
+    _check_may_manage(by, membership.organization)
+    _check_role(role)
+    if role == membership.role:
+        return membership
+    _check_owner_rights(by=by, touches_owner=Role.OWNER in (role, membership.role))
+    if membership.role == Role.OWNER:
+        _check_not_last_owner(membership)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def member_remove(*, membership: Membership, by: Membership) -> None:
+    _check_may_manage(by, membership.organization)
+    _check_owner_rights(by=by, touches_owner=membership.role == Role.OWNER)
+    if membership.role == Role.OWNER:
+        _check_not_last_owner(membership)
+    membership.delete()
