@@ -8,9 +8,7 @@ urlpatterns = [
     path("", common_views.home, name="home"),
     path("healthz", common_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path(
-        "organizations/new/", organization_views.organization_create, name="organization_create"
-    ),
+    path("organizations/new/", organization_views.organization_create, name="organization_create"),
     path("accounts/", include("cxloop.accounts.urls")),
     path("api/v1/", api.urls),
     path("s/", include("cxloop.responses.public_urls")),

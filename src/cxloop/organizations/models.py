@@ -62,7 +62,9 @@ class Membership(models.Model):
 class ApiKey(models.Model):
     """An organization's API key. Only a SHA-256 digest of the secret is stored."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_keys")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="api_keys"
+    )
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(max_length=16, unique=True)
     digest = models.CharField(max_length=64)

@@ -4,9 +4,7 @@ from django.db.models import QuerySet
 from cxloop.organizations.models import ApiKey, Membership, Organization
 
 
-def membership_for(
-    *, user: User | AnonymousUser, organization_slug: str
-) -> Membership | None:
+def membership_for(*, user: User | AnonymousUser, organization_slug: str) -> Membership | None:
     """The user's membership in the organization, or None: the only door into its data."""
     if not user.is_authenticated:
         return None

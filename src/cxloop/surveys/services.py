@@ -76,7 +76,9 @@ def survey_create(
 
 
 @transaction.atomic
-def survey_update(*, survey: Survey, definition: Any, by: User | AnonymousUser | None = None) -> Survey:
+def survey_update(
+    *, survey: Survey, definition: Any, by: User | AnonymousUser | None = None
+) -> Survey:
     """Replace a survey's definition; refuse changes that would corrupt stored answers."""
     parsed = parse_survey_definition(definition)
     locked = Survey.objects.select_for_update().get(pk=survey.pk)

@@ -5,37 +5,70 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('organizations', '0001_organizations_members_api_keys'),
-        ('surveys', '0001_surveys_and_questions'),
+        ("organizations", "0001_organizations_members_api_keys"),
+        ("surveys", "0001_surveys_and_questions"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Response',
+            name="Response",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('submitted_at', models.DateTimeField(verbose_name='submitted at')),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('language', models.CharField(max_length=8, verbose_name='language')),
-                ('source', models.CharField(choices=[('web', 'Web link'), ('api', 'API'), ('import', 'Import')], max_length=8)),
-                ('answers', models.JSONField(default=dict)),
-                ('attributes', models.JSONField(blank=True, default=dict)),
-                ('nps_score', models.SmallIntegerField(blank=True, null=True)),
-                ('csat_score', models.SmallIntegerField(blank=True, null=True)),
-                ('ces_score', models.SmallIntegerField(blank=True, null=True)),
-                ('comment', models.TextField(blank=True)),
-                ('idempotency_key', models.CharField(blank=True, max_length=100, null=True)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='responses', to='organizations.organization')),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='responses', to='surveys.survey')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField(verbose_name="submitted at")),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                ("language", models.CharField(max_length=8, verbose_name="language")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("web", "Web link"), ("api", "API"), ("import", "Import")],
+                        max_length=8,
+                    ),
+                ),
+                ("answers", models.JSONField(default=dict)),
+                ("attributes", models.JSONField(blank=True, default=dict)),
+                ("nps_score", models.SmallIntegerField(blank=True, null=True)),
+                ("csat_score", models.SmallIntegerField(blank=True, null=True)),
+                ("ces_score", models.SmallIntegerField(blank=True, null=True)),
+                ("comment", models.TextField(blank=True)),
+                ("idempotency_key", models.CharField(blank=True, max_length=100, null=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="responses",
+                        to="organizations.organization",
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="responses",
+                        to="surveys.survey",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-submitted_at', '-id'),
-                'indexes': [models.Index(fields=['survey', '-submitted_at'], name='response_survey_time'), models.Index(fields=['organization', '-submitted_at'], name='response_org_time')],
-                'constraints': [models.UniqueConstraint(fields=('survey', 'idempotency_key'), name='response_unique_idempotency_key')],
+                "ordering": ("-submitted_at", "-id"),
+                "indexes": [
+                    models.Index(fields=["survey", "-submitted_at"], name="response_survey_time"),
+                    models.Index(
+                        fields=["organization", "-submitted_at"], name="response_org_time"
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("survey", "idempotency_key"), name="response_unique_idempotency_key"
+                    )
+                ],
             },
         ),
     ]

@@ -6,61 +6,138 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('organizations', '0001_organizations_members_api_keys'),
+        ("organizations", "0001_organizations_members_api_keys"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Survey',
+            name="Survey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('slug', models.SlugField(max_length=32, unique=True)),
-                ('kind', models.CharField(choices=[('relationship', 'Relationship'), ('transactional', 'Transactional'), ('realtime', 'Real-time')], default='transactional', max_length=16, verbose_name='kind')),
-                ('touchpoint', models.CharField(blank=True, max_length=100, verbose_name='touchpoint')),
-                ('languages', models.JSONField(default=list)),
-                ('default_language', models.CharField(default='zh-Hans', max_length=8)),
-                ('title', models.JSONField(blank=True, default=dict)),
-                ('intro', models.JSONField(blank=True, default=dict)),
-                ('thank_you', models.JSONField(blank=True, default=dict)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('active', 'Active'), ('paused', 'Paused'), ('closed', 'Closed')], default='draft', max_length=16, verbose_name='status')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='surveys', to='organizations.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("slug", models.SlugField(max_length=32, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("relationship", "Relationship"),
+                            ("transactional", "Transactional"),
+                            ("realtime", "Real-time"),
+                        ],
+                        default="transactional",
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "touchpoint",
+                    models.CharField(blank=True, max_length=100, verbose_name="touchpoint"),
+                ),
+                ("languages", models.JSONField(default=list)),
+                ("default_language", models.CharField(default="zh-Hans", max_length=8)),
+                ("title", models.JSONField(blank=True, default=dict)),
+                ("intro", models.JSONField(blank=True, default=dict)),
+                ("thank_you", models.JSONField(blank=True, default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("active", "Active"),
+                            ("paused", "Paused"),
+                            ("closed", "Closed"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="surveys",
+                        to="organizations.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-created_at', '-id'),
+                "ordering": ("-created_at", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='Question',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=50)),
-                ('type', models.CharField(choices=[('nps', 'NPS (0–10)'), ('nps_plus', 'NPS+ (score, reasons, open question)'), ('csat', 'CSAT (satisfaction)'), ('ces', 'CES (customer effort)'), ('text', 'Open text'), ('single_choice', 'Single choice'), ('multiple_choice', 'Multiple choice')], max_length=20)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('required', models.BooleanField(default=True)),
-                ('text', models.JSONField(default=dict)),
-                ('config', models.JSONField(blank=True, default=dict)),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='surveys.survey')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=50)),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("nps", "NPS (0–10)"),
+                            ("nps_plus", "NPS+ (score, reasons, open question)"),
+                            ("csat", "CSAT (satisfaction)"),
+                            ("ces", "CES (customer effort)"),
+                            ("text", "Open text"),
+                            ("single_choice", "Single choice"),
+                            ("multiple_choice", "Multiple choice"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("required", models.BooleanField(default=True)),
+                ("text", models.JSONField(default=dict)),
+                ("config", models.JSONField(blank=True, default=dict)),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="questions",
+                        to="surveys.survey",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('position', 'id'),
+                "ordering": ("position", "id"),
             },
         ),
         migrations.AddIndex(
-            model_name='survey',
-            index=models.Index(fields=['organization', 'status'], name='surveys_sur_organiz_614e5e_idx'),
+            model_name="survey",
+            index=models.Index(
+                fields=["organization", "status"], name="surveys_sur_organiz_614e5e_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='question',
-            constraint=models.UniqueConstraint(fields=('survey', 'key'), name='question_unique_key_per_survey'),
+            model_name="question",
+            constraint=models.UniqueConstraint(
+                fields=("survey", "key"), name="question_unique_key_per_survey"
+            ),
         ),
     ]
