@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
+LOCALE_IGNORE := --ignore=.venv --ignore=node_modules --ignore=var --ignore=tests
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo serve worker test lint typecheck check-migrations check-messages pytest test-pytest messages clean
@@ -55,7 +56,7 @@ check-migrations: install
 # The compiled catalogues are committed so a fresh machine needs no gettext; CI checks they
 # match their sources.
 check-messages: install
-	cd src/cxloop && ../../$(BIN)/cxloop compilemessages --ignore=.venv > /dev/null
+	$(BIN)/cxloop compilemessages $(LOCALE_IGNORE) > /dev/null
 	git diff --exit-code -- 'src/cxloop/locale/*.mo'
 
 pytest: install
@@ -65,8 +66,8 @@ pytest: install
 test-pytest: pytest
 
 messages: install
-	cd src/cxloop && ../../$(BIN)/cxloop makemessages --no-obsolete --no-location -l zh_Hans -l zh_Hant -l en --ignore=templates/vendor
-	cd src/cxloop && ../../$(BIN)/cxloop compilemessages
+	$(BIN)/cxloop makemessages --no-obsolete --no-location -l zh_Hans -l zh_Hant -l en $(LOCALE_IGNORE)
+	$(BIN)/cxloop compilemessages $(LOCALE_IGNORE)
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
