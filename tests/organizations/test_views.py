@@ -20,6 +20,12 @@ from tests.factories import MembershipFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english_interface(settings: Any) -> None:
+    # Messages are asserted in English; the product's default interface language is zh-Hans.
+    settings.LANGUAGE_CODE = "en"
+
+
 # --- helpers --------------------------------------------------------------------------------
 
 

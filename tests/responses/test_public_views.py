@@ -120,7 +120,11 @@ def test_out_of_range_score_is_refused(survey: Survey) -> None:
 def test_tampered_state_starts_again_and_stores_nothing(survey: Survey) -> None:
     client = Client()
     state = state_of(client.get(f"/s/{survey.slug}", {"lang": "en"}))
-    page = client.post(f"/s/{survey.slug}", {"state": state[:-3] + "abc", "q-nps": "9"})
+    page = client.post(
+        f"/s/{survey.slug}",
+        {"state": state[:-3] + "abc", "q-nps": "9"},
+        headers={"Accept-Language": "en"},
+    )
     assert page.status_code == 200
     assert "expired" in page.content.decode()
     assert not Response.objects.exists()
