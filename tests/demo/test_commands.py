@@ -212,7 +212,8 @@ def test_a_port_in_use_is_reported_and_no_worker_is_started(
     assert serving.runserver_calls == []
 
 
-def test_worker_runs_the_queued_tasks(db: None, settings: Any) -> None:
+def test_worker_runs_the_queued_tasks(transactional_db: None, settings: Any) -> None:
+    # The worker closes database connections between tasks, which a test transaction forbids.
     settings.TASKS = DATABASE_TASKS
     TASKS_RUN.clear()
     remember.enqueue("espresso")
