@@ -148,8 +148,10 @@ def test_malformed_json_is_a_client_error(
         content_type="application/json",
         headers=api_client.headers,
     )
-    assert response.status_code in (400, 422)
-    assert "detail" in response.json()
+    assert response.status_code == 400
+    assert response.json()["detail"] == [
+        {"field": "", "msg": "The request body is not valid JSON."}
+    ]
 
 
 def test_bad_filters_get_a_clear_error(organization: Organization, api_client: ApiClient) -> None:
@@ -205,3 +207,55 @@ def test_openapi_is_published() -> None:
         "/api/v1/surveys/{survey_id}/responses",
         "/api/v1/surveys/{survey_id}/summary",
     } <= set(paths)
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"to": "9999-12-31"}, "to"),
+        ({"from": "0001-01-01"}, "from"),
+        ({"attr.x__isnull": "1"}, "attr.x__isnull"),
+        ({"attr.0": "x"}, "attr.0"),
+        ({"limit": "100000000000000000000"}, "limit"),
+        ({"limit": "501"}, "limit"),
+    ],
+)
+def test_hostile_query_strings_get_422_not_500(
+    organization: Organization, api_client: ApiClient, params: dict[str, str], field: str
+) -> None:
+    survey = survey_for(organization)
+    response = api_client.get(f"/api/v1/surveys/{survey.pk}/responses", params)
+    assert response.status_code == 422
+    assert field in fields(response.json())
+
+
+def test_dotted_attribute_names_can_be_stored_and_filtered(
+    organization: Organization, api_client: ApiClient
+) -> None:
+    survey = survey_for(organization)
+    url = f"/api/v1/surveys/{survey.pk}/responses"
+    api_client.post(url, {"answers": {"nps": 9}, "attributes": {"utm.source": "wechat"}})
+    api_client.post(url, {"answers": {"nps": 3}, "attributes": {"utm.source": "sms"}})
+    found = api_client.get(url, {"attr.utm.source": "wechat"}).json()
+    assert [item["nps_score"] for item in found["items"]] == [9]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"answers": {"nps": 5}, "submitted_at": "0001-01-01T00:00:00+08:00"},
+        {"answers": {"nps": 5}, "submitted_at": "0001-01-01T00:00:00Z"},
+        {"answers": {"nps": "²"}},
+        {"answers": {"nps": "--5"}},
+        {"answers": {"nps": "9" * 5000}},
+        {"answers": {"nps": 9}, "attributes": {"x__y": "1"}},
+    ],
+)
+def test_hostile_responses_get_422_not_500(
+    organization: Organization, api_client: ApiClient, payload: dict[str, Any]
+) -> None:
+    survey = survey_for(organization)
+    response = api_client.post(f"/api/v1/surveys/{survey.pk}/responses", payload)
+    assert response.status_code == 422, response.content
+    assert all("int()" not in item["msg"] for item in response.json()["detail"])
+    assert not Response.objects.exists()

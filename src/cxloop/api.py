@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
@@ -68,7 +69,8 @@ def survey_closed(request: HttpRequest, exc: SurveyNotAcceptingResponses) -> Htt
             "detail": [
                 {
                     "field": "status",
-                    "msg": f"The survey is {exc.status}; publish it to accept responses.",
+                    "msg": _("The survey is %(status)s; publish it to accept responses.")
+                    % {"status": exc.status},
                 }
             ]
         },
@@ -78,21 +80,26 @@ def survey_closed(request: HttpRequest, exc: SurveyNotAcceptingResponses) -> Htt
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return api.create_response(request, {"detail": "Not found."}, status=404)
+    return api.create_response(request, {"detail": _("Not found.")}, status=404)
 
 
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(
         request,
-        {"detail": "Send a valid API key: Authorization: Bearer <key>."},
+        {"detail": _("Send a valid API key: Authorization: Bearer <key>.")},
         status=401,
     )
 
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+    message = str(exc)
+    if message.startswith("Cannot parse request body"):
+        message = _("The request body is not valid JSON.")
+    return api.create_response(
+        request, {"detail": [{"field": "", "msg": message}]}, status=exc.status_code
+    )
 
 
 def _register_routers() -> None:

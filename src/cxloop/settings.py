@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cxloop.organizations.middleware.OrganizationTimezoneMiddleware",
+    "cxloop.common.middleware.RefuseNulBytesMiddleware",
+    "cxloop.common.middleware.ApiLanguageMiddleware",
 ]
 
 ROOT_URLCONF = "cxloop.urls"
@@ -202,6 +204,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("CXLOOP_LOG_LEVEL", "INFO")},
     "loggers": {"django.server": {"level": "WARNING"}},
 }
+
+# An API page never holds more than this many items, whatever `limit` asks for.
+NINJA_PAGINATION_MAX_LIMIT = 500
+NINJA_PAGINATION_PER_PAGE = 100
 
 # The public survey page keeps a signed context (attributes, idempotency token) for 2 days.
 CXLOOP_SURVEY_FORM_MAX_AGE = 60 * 60 * 48

@@ -1,7 +1,11 @@
+from unittest import mock
+
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
 
+from cxloop.accounts import services
 from cxloop.accounts.services import user_sign_up
 from cxloop.common.errors import InputError
 from cxloop.organizations.models import Membership, Organization, Role
@@ -93,3 +97,29 @@ def test_sign_up_names_every_bad_field_and_writes_nothing(
     assert set(error.value.by_field()) == bad_fields
     assert get_user_model().objects.count() == 0
     assert Organization.objects.count() == 0
+
+
+def test_the_database_refuses_a_second_account_for_one_address_in_any_case(db: None) -> None:
+    User.objects.create(username="a", email="Li.Wei@example.com")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username="b", email="li.wei@EXAMPLE.com")
+    User.objects.create(username="c", email="")
+    User.objects.create(username="d", email="")  # accounts without an address are not blocked
+
+
+def test_a_sign_up_that_loses_the_race_gets_the_form_message(db: None) -> None:
+    user_sign_up(
+        email="race@example.com", password="a-Long-pass-phrase-9", name="A", organization_name="A"
+    )
+    # The second request checked before the first one saved: only the index can tell.
+    with (
+        mock.patch.object(services, "user_with_email", return_value=None),
+        pytest.raises(InputError) as caught,
+    ):
+        user_sign_up(
+            email="RACE@example.com",
+            password="a-Long-pass-phrase-9",
+            name="B",
+            organization_name="B",
+        )
+    assert [e.field for e in caught.value.errors] == ["email"]

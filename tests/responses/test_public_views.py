@@ -7,7 +7,13 @@ from django.test import Client
 from cxloop.organizations.models import Organization
 from cxloop.responses.models import Response
 from cxloop.surveys.models import Survey
-from cxloop.surveys.services import survey_close, survey_create, survey_pause, survey_publish
+from cxloop.surveys.services import (
+    survey_close,
+    survey_create,
+    survey_pause,
+    survey_publish,
+    survey_update,
+)
 from tests.factories import survey_for
 
 pytestmark = pytest.mark.django_db
@@ -210,3 +216,51 @@ def test_nps_plus_unknown_reason_is_refused(organization: Organization) -> None:
     assert page.status_code == 422
     assert "Not an option: bribery." in page.content.decode()
     assert not Response.objects.exists()
+
+
+def test_a_form_from_another_survey_cannot_be_replayed(organization: Organization) -> None:
+    plain = survey_for(organization)
+    plus = survey_publish(
+        survey=survey_create(organization=organization, definition=NPS_PLUS_DEFINITION)
+    )
+    client = Client()
+    state = state_of(client.get(f"/s/{plain.slug}", {"lang": "en"}))
+    page = client.post(
+        f"/s/{plus.slug}", {"state": state, "q-nps": "3"}, headers={"Accept-Language": "en"}
+    )
+    assert page.status_code == 200
+    assert "expired" in page.content.decode()
+    assert not Response.objects.exists()
+
+
+def test_questions_changed_mid_form_restart_it(organization: Organization) -> None:
+    survey = survey_publish(
+        survey=survey_create(organization=organization, definition=NPS_PLUS_DEFINITION)
+    )
+    client = Client()
+    first = client.get(f"/s/{survey.slug}", {"lang": "en"})
+    second = client.post(f"/s/{survey.slug}", {"state": state_of(first), "q-nps": "3"})
+    changed = {
+        **NPS_PLUS_DEFINITION,
+        "questions": [{**NPS_PLUS_DEFINITION["questions"][0], "type": "nps"}],
+    }
+    changed["questions"][0].pop("reasons")
+    changed["questions"][0].pop("reason_prompt")
+    survey_update(survey=survey, definition=changed)
+    page = client.post(
+        f"/s/{survey.slug}",
+        {"state": state_of(second), "q-nps-comment": "x"},
+        headers={"Accept-Language": "en"},
+    )
+    assert "expired" in page.content.decode()
+    assert not Response.objects.exists()
+
+
+def test_submitting_costs_a_fixed_number_of_queries(
+    survey: Survey, django_assert_max_num_queries: Any
+) -> None:
+    client = Client()
+    state = state_of(client.get(f"/s/{survey.slug}", {"lang": "en"}))
+    with django_assert_max_num_queries(12):
+        done = client.post(f"/s/{survey.slug}", {"state": state, "q-nps": "9", "q-why": "ok"})
+    assert done.status_code == 302

@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from cxloop.accounts.selectors import user_with_email
@@ -17,6 +17,16 @@ from cxloop.organizations.services import organization_create
 EMAIL_MAX_LENGTH = 254
 NAME_MAX_LENGTH = 150  # auth.User.first_name, where the display name is kept
 ORGANIZATION_NAME_MAX_LENGTH = Organization._meta.get_field("name").max_length or 200
+
+
+def EMAIL_TAKEN() -> FieldError:
+    return FieldError(
+        "email",
+        _(
+            "An account with this e-mail address already exists. "
+            "Log in, or reset your password if you have forgotten it."
+        ),
+    )
 
 
 def _too_long(field: str, limit: int) -> FieldError:
@@ -39,15 +49,7 @@ def user_sign_up(*, email: str, password: str, name: str, organization_name: str
         if len(email) > EMAIL_MAX_LENGTH:
             errors.append(_too_long("email", EMAIL_MAX_LENGTH))
         elif user_with_email(email) is not None:
-            errors.append(
-                FieldError(
-                    "email",
-                    _(
-                        "An account with this e-mail address already exists. "
-                        "Log in, or reset your password if you have forgotten it."
-                    ),
-                )
-            )
+            errors.append(EMAIL_TAKEN())
     if not name:
         errors.append(FieldError("name", _("Tell us your name.")))
     elif len(name) > NAME_MAX_LENGTH:
@@ -67,6 +69,11 @@ def user_sign_up(*, email: str, password: str, name: str, organization_name: str
         raise InputError(errors)
 
     user.set_password(password)
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:
+        # A concurrent sign-up with the same address won; the unique index decided.
+        raise InputError([EMAIL_TAKEN()]) from error
     organization_create(name=organization_name, owner=user)
     return user

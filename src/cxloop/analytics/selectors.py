@@ -68,7 +68,11 @@ def survey_summary(*, survey: Survey, filters: ResponseFilters) -> SurveySummary
             passives=sum(n for score, n in nps_counts.items() if 7 <= score <= 8),
             detractors=sum(n for score, n in nps_counts.items() if score <= 6),
         )
-    comments = tuple(base.exclude(comment="").order_by("-submitted_at", "-id")[:LATEST_COMMENTS])
+    comments = tuple(
+        base.exclude(comment="")
+        .only("id", "survey_id", "submitted_at", "language", "nps_score", "comment")
+        .order_by("-submitted_at", "-id")[:LATEST_COMMENTS]
+    )
     return SurveySummary(
         total=total,
         nps=nps,

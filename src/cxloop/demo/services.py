@@ -29,8 +29,8 @@ from cxloop.organizations.services import (
     organization_create,
     organization_time_zone,
 )
-from cxloop.responses.answers import clean_answers, headline_scores
 from cxloop.responses.models import Response
+from cxloop.responses.services import response_build
 from cxloop.surveys.models import Survey
 from cxloop.surveys.selectors import survey_definition
 from cxloop.surveys.services import survey_create, survey_publish
@@ -136,30 +136,24 @@ def _create_responses(
     total = 0
     for plan in SURVEY_PLANS:
         survey = surveys[plan.template]
-        questions = survey_definition(survey).questions
+        definition = survey_definition(survey)
         for raw in generator.responses(
             plan,
-            questions,
+            definition.questions,
             languages=survey.languages,
             default_language=survey.default_language,
         ):
-            # The same cleaning and headline columns as response_submit would store.
-            answers = clean_answers(questions, raw.answers)
-            scores = headline_scores(questions, answers)
+            # The same validation and headline columns as every submitted response.
             batch.append(
-                Response(
-                    organization=organization,
+                response_build(
                     survey=survey,
-                    submitted_at=raw.submitted_at,
-                    language=raw.language,
-                    source=raw.source,
-                    answers=answers,
+                    definition=definition,
+                    answers=raw.answers,
                     attributes=raw.attributes,
-                    nps_score=scores.nps,
-                    csat_score=scores.csat,
-                    ces_score=scores.ces,
-                    comment=scores.comment,
-                    idempotency_key=None,
+                    language=raw.language,
+                    submitted_at=raw.submitted_at,
+                    source=raw.source,
+                    now=now,
                 )
             )
             if len(batch) >= BATCH_SIZE:

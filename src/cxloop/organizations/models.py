@@ -25,7 +25,9 @@ class Role(models.TextChoices):
     VIEWER = "viewer", _("Viewer")
 
 
-# What each role may do; checked in services, never in templates alone.
+# What each role may do. Web views enforce it at the door (organizations.decorators
+# .member_required); member-management services check it again because their rules
+# (the last owner, who may touch owners) depend on the acting member.
 ROLES_THAT_EDIT_SURVEYS: frozenset[str] = frozenset({Role.OWNER, Role.ADMIN, Role.ANALYST})
 ROLES_THAT_MANAGE_ORGANIZATION: frozenset[str] = frozenset({Role.OWNER, Role.ADMIN})
 

@@ -13,7 +13,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -33,7 +33,7 @@ API_KEY_USAGE_RESOLUTION = timedelta(minutes=5)
 
 def validate_time_zone(time_zone: str) -> None:
     if time_zone not in available_timezones():
-        raise ValidationError({"time_zone": _("Unknown time zone: %(tz)s") % {"tz": time_zone}})
+        raise InputError.single("time_zone", _("Unknown time zone: %(tz)s") % {"tz": time_zone})
 
 
 def unique_organization_slug(name: str) -> str:
@@ -54,7 +54,7 @@ def organization_create(
 ) -> Organization:
     name = name.strip()
     if not name:
-        raise ValidationError({"name": _("An organization needs a name.")})
+        raise InputError.single("name", _("An organization needs a name."))
     validate_time_zone(time_zone)
     organization = Organization.objects.create(
         name=name, slug=slug or unique_organization_slug(name), time_zone=time_zone
@@ -65,7 +65,7 @@ def organization_create(
 
 def membership_set(*, organization: Organization, user: User, role: str) -> Membership:
     if role not in Role.values:
-        raise ValidationError({"role": _("Unknown role: %(role)s") % {"role": role}})
+        raise InputError.single("role", _("Unknown role: %(role)s") % {"role": role})
     membership, _created = Membership.objects.update_or_create(
         organization=organization, user=user, defaults={"role": role}
     )
@@ -135,8 +135,10 @@ def organization_update(*, organization: Organization, name: str, time_zone: str
         errors.append(
             FieldError("name", _("Use at most %(limit)d characters.") % {"limit": name_limit})
         )
-    if time_zone not in available_timezones():
-        errors.append(FieldError("time_zone", _("Unknown time zone: %(tz)s") % {"tz": time_zone}))
+    try:
+        validate_time_zone(time_zone)
+    except InputError as error:
+        errors.extend(error.errors)
     if errors:
         raise InputError(errors)
     organization.name = name
@@ -193,18 +195,24 @@ def member_add(*, organization: Organization, email: str, role: str, by: Members
         raise InputError.single("email", _("Enter a valid e-mail address.")) from error
     _check_role(role)
     _check_owner_rights(by=by, touches_owner=role == Role.OWNER)
-    with transaction.atomic():
-        user = user_with_email(email)
-        invited = user is None
-        if user is None:
-            user = get_user_model()(username=uuid.uuid4().hex, email=email)
-            user.set_unusable_password()
-            user.save()
-        elif Membership.objects.filter(organization=organization, user=user).exists():
-            raise InputError.single(
-                "email", _("%(email)s is already a member.") % {"email": user.email}
-            )
-        membership = Membership.objects.create(organization=organization, user=user, role=role)
+    already_member = InputError.single(
+        "email", _("%(email)s is already a member.") % {"email": email}
+    )
+    try:
+        with transaction.atomic():
+            user = user_with_email(email)
+            invited = user is None
+            if user is None:
+                user = get_user_model()(username=uuid.uuid4().hex, email=email)
+                user.set_unusable_password()
+                user.save()
+            elif Membership.objects.filter(organization=organization, user=user).exists():
+                raise already_member
+            membership = Membership.objects.create(organization=organization, user=user, role=role)
+    except IntegrityError as error:
+        # A double-submitted form: the first request added the member (the unique
+        # constraints on memberships and e-mail addresses decided which one).
+        raise already_member from error
     if invited:
         _send_invitation(membership=membership, invited_by=by)
     return MemberAdded(membership=membership, invited=invited)

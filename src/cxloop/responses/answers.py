@@ -4,6 +4,7 @@ Messages go through gettext so the respondent reads them in the survey's languag
 (the caller activates it). Every problem is reported, keyed by ``answers.<question key>``.
 """
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,8 @@ from cxloop.common.errors import FieldError, InputError
 from cxloop.surveys.definitions import QuestionDefinition
 
 MAX_TEXT_LENGTH = 5000
+# Scores are small; anything else ("²", "--5", a 5,000-digit number) is simply not a score.
+SMALL_INTEGER = re.compile(r"-?[0-9]{1,3}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +36,7 @@ def _as_int(value: Any) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and SMALL_INTEGER.fullmatch(value.strip()):
         return int(value.strip())
     return None
 

@@ -11,8 +11,10 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from cxloop.analytics.histograms import CATEGORY_SCORES
 from cxloop.common.errors import FieldError, InputError
 from cxloop.common.languages import SURVEY_LANGUAGES
+from cxloop.common.text import EARLIEST_DATE, LATEST_DATE, is_attribute_name
 
 CATEGORIES = ("promoter", "passive", "detractor")
 ATTRIBUTE_PREFIX = "attr."
@@ -36,15 +38,8 @@ class ResponseFilters:
             next_day = datetime.combine(self.date_to + timedelta(days=1), time.min, time_zone)
             condition &= Q(submitted_at__lt=next_day)
         if self.categories:
-            by_category = {
-                "promoter": Q(nps_score__gte=9),
-                "passive": Q(nps_score__gte=7, nps_score__lte=8),
-                "detractor": Q(nps_score__lte=6),
-            }
-            any_category = Q()
-            for category in self.categories:
-                any_category |= by_category[category]
-            condition &= any_category
+            scores = sorted({s for c in self.categories for s in CATEGORY_SCORES[c]})
+            condition &= Q(nps_score__in=scores)
         for name, values in self.attributes:
             condition &= Q(**{f"attributes__{name}__in": list(values)})
         if self.has_comment is True:
@@ -63,10 +58,20 @@ def _parse_date(value: str, name: str, errors: list[FieldError]) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         errors.append(FieldError(name, _("Use a date like 2026-01-31.")))
         return None
+    if not EARLIEST_DATE <= parsed <= LATEST_DATE:
+        errors.append(
+            FieldError(
+                name,
+                _("Choose a date between %(first)s and %(last)s.")
+                % {"first": EARLIEST_DATE.isoformat(), "last": LATEST_DATE.isoformat()},
+            )
+        )
+        return None
+    return parsed
 
 
 def parse_response_filters(params: Mapping[str, Sequence[str]]) -> ResponseFilters:
@@ -101,7 +106,7 @@ def parse_response_filters(params: Mapping[str, Sequence[str]]) -> ResponseFilte
         if not name.startswith(ATTRIBUTE_PREFIX):
             continue
         attribute = name[len(ATTRIBUTE_PREFIX) :]
-        if not attribute or not attribute.replace("_", "").replace("-", "").isalnum():
+        if not is_attribute_name(attribute):
             errors.append(FieldError(name, _("Unknown attribute name.")))
             continue
         kept = tuple(dict.fromkeys(v.strip() for v in values if v.strip()))

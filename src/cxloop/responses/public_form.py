@@ -5,6 +5,8 @@ score first, then the reasons and the open question worded for the respondent's 
 (promoter, passive or detractor). Answers of earlier steps travel in a signed field.
 """
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -14,8 +16,9 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from cxloop.analytics.metrics import nps_category
+from cxloop.common.text import is_attribute_name
 from cxloop.responses.answers import clean_answer
-from cxloop.responses.services import ATTRIBUTE_KEY_PATTERN, MAX_ATTRIBUTE_VALUE_LENGTH
+from cxloop.responses.services import MAX_ATTRIBUTE_VALUE_LENGTH
 from cxloop.surveys.definitions import QuestionDefinition
 
 Part = Literal["whole", "score", "followup"]
@@ -41,11 +44,14 @@ class FormState:
     token: str
     language: str
     attributes: Mapping[str, str]
+    # Which survey, and which version of its questions, the carried answers belong to.
+    fingerprint: str
     step: int = 0
     answers: Mapping[str, Any] = field(default_factory=dict)
 
     def dumps(self) -> str:
         payload = {
+            "f": self.fingerprint,
             "t": self.token,
             "l": self.language,
             "a": dict(self.attributes),
@@ -58,12 +64,20 @@ class FormState:
     def loads(cls, value: str, *, max_age: int) -> "FormState":
         payload = signing.loads(value, salt=STATE_SALT, max_age=max_age)
         return cls(
+            fingerprint=payload["f"],
             token=payload["t"],
             language=payload["l"],
             attributes=payload["a"],
             step=payload["s"],
             answers=payload["v"],
         )
+
+
+def questions_fingerprint(survey_id: int, questions: Sequence[QuestionDefinition]) -> str:
+    """Changes when the survey or anything that shapes its answers changes."""
+    shape = [(q.key, q.type, q.scale, q.choice_keys()) for q in questions]
+    digest = hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:16]
+    return f"{survey_id}:{digest}"
 
 
 def survey_steps(questions: Sequence[QuestionDefinition]) -> list[list[FormItem]]:
@@ -86,7 +100,7 @@ def link_attributes(params: QueryDict) -> dict[str, str]:
     attributes: dict[str, str] = {}
     for name in params:
         value = params.get(name, "")
-        if name in RESERVED_PARAMETERS or not ATTRIBUTE_KEY_PATTERN.match(name):
+        if name in RESERVED_PARAMETERS or not is_attribute_name(name):
             continue
         text = value.strip()[:MAX_ATTRIBUTE_VALUE_LENGTH]
         if text:
@@ -116,7 +130,8 @@ def read_step(
         question = item.question
         try:
             if item.part == "followup":
-                score = (answers.get(question.key) or {}).get("score")
+                score_answer = answers.get(question.key)
+                score = score_answer.get("score") if isinstance(score_answer, Mapping) else None
                 if score is None:
                     continue  # the score was optional and skipped: nothing to follow up
                 answers[question.key] = clean_answer(

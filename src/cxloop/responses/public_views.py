@@ -27,6 +27,7 @@ from cxloop.responses.public_form import (
     FormState,
     link_attributes,
     present_items,
+    questions_fingerprint,
     read_step,
     survey_steps,
 )
@@ -40,6 +41,10 @@ def _survey_or_404(slug: str) -> Survey:
     if survey is None:
         raise Http404
     return survey
+
+
+def _fingerprint(survey: Survey) -> str:
+    return questions_fingerprint(survey.pk, survey_definition(survey).questions)
 
 
 def _language_for(request: HttpRequest, survey: Survey) -> str:
@@ -133,6 +138,7 @@ def survey_page(request: HttpRequest, slug: str) -> HttpResponse:
                 token=secrets.token_urlsafe(16),
                 language=language,
                 attributes=link_attributes(request.GET),
+                fingerprint=_fingerprint(survey),
             )
             return _render_step(request, survey, state)
 
@@ -140,19 +146,28 @@ def survey_page(request: HttpRequest, slug: str) -> HttpResponse:
         state = FormState.loads(
             request.POST.get("state", ""), max_age=settings.CXLOOP_SURVEY_FORM_MAX_AGE
         )
+        if state.fingerprint != _fingerprint(survey):
+            # Another survey's form, or this survey's questions changed mid-way: its carried
+            # answers may not fit any more.
+            raise signing.BadSignature("form state of another survey version")
     except (signing.BadSignature, KeyError, TypeError):
         language = _language_for(request, survey)
         with translation.override(django_language(language)):
             if not survey.accepts_responses:
                 return _unavailable(request, survey, language)
-            fresh = FormState(token=secrets.token_urlsafe(16), language=language, attributes={})
+            fresh = FormState(
+                token=secrets.token_urlsafe(16),
+                language=language,
+                attributes={},
+                fingerprint=_fingerprint(survey),
+            )
             notice = _("This page had expired, so we started it again. Sorry for the trouble.")
             return _render_step(request, survey, fresh, notice=notice)
 
     with translation.override(django_language(state.language)):
         steps = survey_steps(survey_definition(survey).questions)
         if not 0 <= state.step < len(steps):
-            state = FormState(state.token, state.language, state.attributes)
+            state = FormState(state.token, state.language, state.attributes, state.fingerprint)
         answers, errors = read_step(steps[state.step], request.POST, state.answers)
         if errors:
             return _render_step(
@@ -160,7 +175,12 @@ def survey_page(request: HttpRequest, slug: str) -> HttpResponse:
             )
         if state.step < len(steps) - 1:
             next_state = FormState(
-                state.token, state.language, state.attributes, state.step + 1, answers
+                state.token,
+                state.language,
+                state.attributes,
+                state.fingerprint,
+                state.step + 1,
+                answers,
             )
             return _render_step(request, survey, next_state)
         try:

@@ -1,4 +1,3 @@
-import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -8,12 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxloop.common.errors import FieldError, InputError
+from cxloop.common.text import EARLIEST_DATE, is_attribute_name
 from cxloop.responses.answers import clean_answers, headline_scores
 from cxloop.responses.models import Response, ResponseSource
+from cxloop.surveys.definitions import SurveyDefinition
 from cxloop.surveys.models import Survey, SurveyStatus
 from cxloop.surveys.selectors import survey_definition
 
-ATTRIBUTE_KEY_PATTERN = re.compile(r"^[\w.\-]{1,50}$")
 MAX_ATTRIBUTES = 50
 MAX_ATTRIBUTE_VALUE_LENGTH = 200
 # Clocks drift; a response "from the future" beyond this is a client bug, not a clock skew.
@@ -35,11 +35,14 @@ def clean_attributes(raw: Mapping[str, Any]) -> dict[str, str]:
             "attributes", _("At most %(n)d attributes.") % {"n": MAX_ATTRIBUTES}
         )
     for key, value in raw.items():
-        if not isinstance(key, str) or not ATTRIBUTE_KEY_PATTERN.match(key):
+        if not is_attribute_name(key):
             errors.append(
                 FieldError(
                     f"attributes.{key}",
-                    _("Attribute names are 1–50 letters, digits, '_', '-' or '.'."),
+                    _(
+                        "Attribute names are 1–50 letters, digits, '_', '-' or '.', "
+                        "starting with a letter."
+                    ),
                 )
             )
             continue
@@ -66,6 +69,68 @@ def _existing(survey: Survey, idempotency_key: str) -> Response | None:
     return Response.objects.filter(survey=survey, idempotency_key=idempotency_key).first()
 
 
+def response_build(
+    *,
+    survey: Survey,
+    definition: SurveyDefinition,
+    answers: Mapping[str, Any],
+    attributes: Mapping[str, Any] | None = None,
+    language: str | None = None,
+    submitted_at: datetime | None = None,
+    idempotency_key: str | None = None,
+    source: str = ResponseSource.API,
+    now: datetime | None = None,
+) -> Response:
+    """A validated, unsaved response: the one place answers become a stored row.
+
+    Raises InputError naming every field at fault. Bulk loaders call this too, so every
+    response in the database went through the same rules and headline-score extraction.
+    """
+    errors: list[FieldError] = []
+    if language is None:
+        language = survey.default_language
+    elif language not in survey.languages:
+        errors.append(FieldError("language", _("This survey is not offered in that language.")))
+    now = now or timezone.now()
+    if submitted_at is None:
+        submitted_at = now
+    elif timezone.is_naive(submitted_at):
+        errors.append(FieldError("submitted_at", _("Give a time zone offset, e.g. +08:00.")))
+    elif submitted_at > now + FUTURE_TOLERANCE:
+        errors.append(FieldError("submitted_at", _("This time is in the future.")))
+    elif submitted_at.date() < EARLIEST_DATE:
+        errors.append(FieldError("submitted_at", _("This time is before 1970.")))
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 100:
+        errors.append(FieldError("idempotency_key", _("Use 1 to 100 characters.")))
+    cleaned_attributes: dict[str, str] = {}
+    cleaned_answers: dict[str, Any] = {}
+    try:
+        cleaned_attributes = clean_attributes(attributes or {})
+    except InputError as error:
+        errors.extend(error.errors)
+    try:
+        cleaned_answers = clean_answers(definition.questions, answers)
+    except InputError as error:
+        errors.extend(error.errors)
+    if errors:
+        raise InputError(errors)
+    scores = headline_scores(definition.questions, cleaned_answers)
+    return Response(
+        organization_id=survey.organization_id,
+        survey=survey,
+        submitted_at=submitted_at,
+        language=language,
+        source=source,
+        answers=cleaned_answers,
+        attributes=cleaned_attributes,
+        nps_score=scores.nps,
+        csat_score=scores.csat,
+        ces_score=scores.ces,
+        comment=scores.comment,
+        idempotency_key=idempotency_key or None,
+    )
+
+
 def response_submit(
     *,
     survey: Survey,
@@ -80,6 +145,8 @@ def response_submit(
 
     The same idempotency key twice returns the first response unchanged (double clicks,
     network retries), enforced by a unique constraint so concurrent retries also store one.
+    The survey row is locked while the response is validated and stored, so a concurrent
+    pause or edit of its questions cannot slip in between.
     """
     if idempotency_key:
         existing = _existing(survey, idempotency_key)
@@ -87,50 +154,21 @@ def response_submit(
             return existing, False
     if survey.status != SurveyStatus.ACTIVE:
         raise SurveyNotAcceptingResponses(survey.status)
-    errors: list[FieldError] = []
-    if language is None:
-        language = survey.default_language
-    elif language not in survey.languages:
-        errors.append(FieldError("language", _("This survey is not offered in that language.")))
-    now = timezone.now()
-    if submitted_at is None:
-        submitted_at = now
-    elif timezone.is_naive(submitted_at):
-        errors.append(FieldError("submitted_at", _("Give a time zone offset, e.g. +08:00.")))
-    elif submitted_at > now + FUTURE_TOLERANCE:
-        errors.append(FieldError("submitted_at", _("This time is in the future.")))
-    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 100:
-        errors.append(FieldError("idempotency_key", _("Use 1 to 100 characters.")))
-    definition = survey_definition(survey)
-    cleaned_attributes: dict[str, str] = {}
-    cleaned_answers: dict[str, Any] = {}
-    for step in (
-        lambda: cleaned_attributes.update(clean_attributes(attributes or {})),
-        lambda: cleaned_answers.update(clean_answers(definition.questions, answers)),
-    ):
-        try:
-            step()
-        except InputError as error:
-            errors.extend(error.errors)
-    if errors:
-        raise InputError(errors)
-    scores = headline_scores(definition.questions, cleaned_answers)
-    response = Response(
-        organization_id=survey.organization_id,
-        survey=survey,
-        submitted_at=submitted_at,
-        language=language,
-        source=source,
-        answers=cleaned_answers,
-        attributes=cleaned_attributes,
-        nps_score=scores.nps,
-        csat_score=scores.csat,
-        ces_score=scores.ces,
-        comment=scores.comment,
-        idempotency_key=idempotency_key or None,
-    )
     try:
         with transaction.atomic():
+            locked = Survey.objects.select_for_update().get(pk=survey.pk)
+            if locked.status != SurveyStatus.ACTIVE:
+                raise SurveyNotAcceptingResponses(locked.status)
+            response = response_build(
+                survey=locked,
+                definition=survey_definition(locked),
+                answers=answers,
+                attributes=attributes,
+                language=language,
+                submitted_at=submitted_at,
+                idempotency_key=idempotency_key,
+                source=source,
+            )
             response.save()
     except IntegrityError:
         # A concurrent request with the same key won the race: answer with its response.

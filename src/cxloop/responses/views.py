@@ -13,7 +13,7 @@ from cxloop.organizations.models import Membership
 from cxloop.responses.presentation import answer_views, filter_bar, parse_filters
 from cxloop.responses.selectors import attribute_values, response_get, response_list
 from cxloop.surveys.models import Survey
-from cxloop.surveys.selectors import survey_definition, survey_get, survey_list
+from cxloop.surveys.selectors import survey_definition, survey_get, survey_menu
 
 PAGE_SIZE = 50
 
@@ -62,7 +62,7 @@ def survey_responses(request: HttpRequest, membership: Membership, survey_id: in
 
 @member_required()
 def all_responses(request: HttpRequest, membership: Membership) -> HttpResponse:
-    surveys = list(survey_list(organization=membership.organization))
+    surveys = list(survey_menu(organization=membership.organization))
     survey = None
     errors: tuple[FieldError, ...] = ()
     chosen = request.GET.get("survey", "").strip()

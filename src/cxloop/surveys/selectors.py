@@ -17,6 +17,13 @@ def survey_list(*, organization: Organization) -> QuerySet[Survey]:
     )
 
 
+def survey_menu(*, organization: Organization) -> QuerySet[Survey]:
+    """Surveys for a picker: names only, no counts or questions."""
+    return Survey.objects.filter(organization=organization).only(
+        "id", "name", "organization_id", "status", "languages", "default_language"
+    )
+
+
 def survey_get(*, organization: Organization, survey_id: int) -> Survey | None:
     return (
         Survey.objects.filter(organization=organization, pk=survey_id)
