@@ -14,6 +14,8 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from cxloop.analytics.engine import metric_histograms
+from cxloop.analytics.queries import MetricQuery
 from cxloop.demo import services
 from cxloop.demo.catalog import (
     BUSINESS_UNITS,
@@ -37,6 +39,7 @@ from cxloop.demo.services import (
 )
 from cxloop.organizations.models import Membership, Organization, Role
 from cxloop.responses.answers import clean_answers, headline_scores
+from cxloop.responses.filters import ResponseFilters
 from cxloop.responses.models import Response
 from cxloop.surveys.definitions import QuestionDefinition
 from cxloop.surveys.models import Survey, SurveyStatus
@@ -294,6 +297,30 @@ class TestTheLoadedDemo:
             )
             assert response.comment == scores.comment
             assert response.received_at == response.submitted_at
+
+    def test_dashboards_read_rollups_that_match_the_raw_responses(
+        self, loaded: DemoLoadResult
+    ) -> None:
+        organization = loaded.organization
+        today = timezone.now().astimezone(ZoneInfo(organization.time_zone)).date()
+        for survey in Survey.objects.filter(organization=organization):
+            for metric in ("nps", "csat", "ces"):
+                query = MetricQuery(
+                    metric=metric,
+                    survey_ids=(survey.pk,),
+                    date_from=today - timedelta(days=364),
+                    date_to=today,
+                    filters=ResponseFilters(),
+                    interval="month",
+                    group_by="store",
+                    compare=True,
+                )
+                from_rollups, source = metric_histograms(query, organization=organization)
+                from_scan, _ = metric_histograms(
+                    query, organization=organization, allow_rollups=False
+                )
+                assert source == "rollup"
+                assert from_rollups == from_scan
 
     def test_loading_again_creates_nothing(self, loaded: DemoLoadResult, db: None) -> None:
         users = get_user_model().objects.count()

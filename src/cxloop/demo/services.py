@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from cxloop.analytics.rollups import rollups_rebuild
 from cxloop.demo.catalog import DEMO_LANGUAGES, SURVEY_PLANS
 from cxloop.demo.generator import DAYS, ResponseGenerator
 from cxloop.organizations.models import Membership, Organization, Role
@@ -195,6 +196,9 @@ def demo_load(*, now: datetime | None = None, seed: int = DEMO_SEED) -> DemoLoad
                 created_at=started, published_at=started
             )
             _create_responses(organization, surveys, now=now, seed=seed)
+            # Bulk inserts bypass the submit path that keeps rollups current.
+            for survey in surveys.values():
+                rollups_rebuild(survey=survey)
             created = True
     login = demo_login_ensure(user=owner)
     return DemoLoadResult(

@@ -4,11 +4,28 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+DEFAULT_ANALYSIS_DIMENSIONS: tuple[str, ...] = (
+    "store",
+    "region",
+    "city",
+    "product",
+    "channel",
+    "business_unit",
+    "touchpoint",
+)
+
+
+def default_analysis_dimensions() -> list[str]:
+    return list(DEFAULT_ANALYSIS_DIMENSIONS)
+
 
 class Organization(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    # Response attributes the dashboards pre-aggregate (at most 8); others are still
+    # filterable and breakable down, computed from the raw responses.
+    analysis_dimensions = models.JSONField(default=default_analysis_dimensions)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -6,8 +6,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cxloop.analytics.rollups import rollup_record
 from cxloop.common.errors import FieldError, InputError
 from cxloop.common.text import EARLIEST_DATE, is_attribute_name
+from cxloop.organizations.models import Organization
 from cxloop.responses.answers import clean_answers, headline_scores
 from cxloop.responses.models import Response, ResponseSource
 from cxloop.surveys.definitions import SurveyDefinition
@@ -156,12 +158,17 @@ def response_submit(
         raise SurveyNotAcceptingResponses(survey.status)
     try:
         with transaction.atomic():
-            locked = Survey.objects.select_for_update().get(pk=survey.pk)
+            locked = (
+                Survey.objects.select_for_update(of=("self",))
+                .select_related("organization")
+                .get(pk=survey.pk)
+            )
             if locked.status != SurveyStatus.ACTIVE:
                 raise SurveyNotAcceptingResponses(locked.status)
+            definition = survey_definition(locked)
             response = response_build(
                 survey=locked,
-                definition=survey_definition(locked),
+                definition=definition,
                 answers=answers,
                 attributes=attributes,
                 language=language,
@@ -170,9 +177,42 @@ def response_submit(
                 source=source,
             )
             response.save()
+            rollup_record(
+                response=response,
+                organization=locked.organization,
+                nps_plus_question_keys=_nps_plus_keys(definition),
+            )
     except IntegrityError:
         # A concurrent request with the same key won the race: answer with its response.
         if idempotency_key and (existing := _existing(survey, idempotency_key)) is not None:
             return existing, False
         raise
     return response, True
+
+
+def _nps_plus_keys(definition: SurveyDefinition) -> list[str]:
+    return [question.key for question in definition.questions if question.type == "nps_plus"]
+
+
+def response_delete(*, organization: Organization, response_id: int) -> bool:
+    """Erase a response (e.g. a customer's right to erasure); its counts leave the rollups.
+
+    Returns False when no such response exists in the organization (already erased).
+    """
+    with transaction.atomic():
+        response = (
+            Response.objects.select_for_update()
+            .filter(organization=organization, pk=response_id)
+            .first()
+        )
+        if response is None:
+            return False
+        definition = survey_definition(Survey.objects.get(pk=response.survey_id))
+        rollup_record(
+            response=response,
+            organization=organization,
+            nps_plus_question_keys=_nps_plus_keys(definition),
+            sign=-1,
+        )
+        response.delete()
+    return True

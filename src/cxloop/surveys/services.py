@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cxloop.analytics.rollups import rollups_start
 from cxloop.common.errors import InputError
 from cxloop.organizations.models import Organization
 from cxloop.surveys.definitions import (
@@ -72,6 +73,7 @@ def survey_create(
     _apply_definition_fields(survey, parsed)
     survey.save()
     _write_questions(survey, parsed)
+    rollups_start(survey=survey, organization=organization)
     return survey
 
 
