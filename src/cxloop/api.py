@@ -42,10 +42,16 @@ def _loc_to_field(loc: list[Any] | tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
+def _input_status(request: HttpRequest) -> int:
+    # A bad query string is a bad request (400); a well-formed body whose values break the
+    # rules is unprocessable (422).
+    return 400 if request.method in ("GET", "HEAD", "DELETE") else 422
+
+
 @api.exception_handler(InputError)
 def input_error(request: HttpRequest, exc: InputError) -> HttpResponse:
     detail = [{"field": e.field, "msg": e.message} for e in exc.errors]
-    return api.create_response(request, {"detail": detail}, status=422)
+    return api.create_response(request, {"detail": detail}, status=_input_status(request))
 
 
 @api.exception_handler(ValidationError)
@@ -58,7 +64,8 @@ def schema_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         }
         for error in exc.errors
     ]
-    return api.create_response(request, {"detail": detail}, status=422)
+    from_query = any(str(error.get("loc", ("",))[0]) == "query" for error in exc.errors)
+    return api.create_response(request, {"detail": detail}, status=400 if from_query else 422)
 
 
 @api.exception_handler(SurveyNotAcceptingResponses)
@@ -103,6 +110,7 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from cxloop.analytics.apis import metrics_router
     from cxloop.analytics.apis import router as analytics_router
     from cxloop.responses.apis import router as responses_router
     from cxloop.surveys.apis import router as surveys_router
@@ -110,6 +118,7 @@ def _register_routers() -> None:
     api.add_router("/surveys", surveys_router)
     api.add_router("/surveys", responses_router)
     api.add_router("/surveys", analytics_router)
+    api.add_router("/metrics", metrics_router)
 
 
 _register_routers()

@@ -61,7 +61,7 @@ def split_range(date_from: date, date_to: date) -> RangePieces:
     return RangePieces(tuple(months), tuple(spans))
 
 
-def _period_q(date_from: date, date_to: date, *, interval: str | None) -> Q:
+def period_condition(date_from: date, date_to: date, *, interval: str | None) -> Q:
     # Day and week series need day rows throughout; month and quarter series can use months.
     if interval in ("day", "week"):
         return Q(grain=Grain.DAY, period__gte=date_from, period__lte=date_to)
@@ -146,10 +146,10 @@ def rollup_histograms(query: MetricQuery, *, organization: Organization) -> Metr
     base = _rows(plan, query.survey_ids)
 
     def total(date_from: date, date_to: date) -> Histogram:
-        row = base.filter(_period_q(date_from, date_to, interval=None)).aggregate(**sums)
+        row = base.filter(period_condition(date_from, date_to, interval=None)).aggregate(**sums)
         return _histogram(query.metric, row, keep)
 
-    in_range = base.filter(_period_q(query.date_from, query.date_to, interval=None))
+    in_range = base.filter(period_condition(query.date_from, query.date_to, interval=None))
     overall = _histogram(query.metric, in_range.aggregate(**sums), keep)
     previous = None
     if query.compare:
@@ -159,7 +159,7 @@ def rollup_histograms(query: MetricQuery, *, organization: Organization) -> Metr
     if query.interval:
         by_period: dict[date, Histogram] = defaultdict(lambda: Histogram.empty(query.metric))
         rows = (
-            base.filter(_period_q(query.date_from, query.date_to, interval=query.interval))
+            base.filter(period_condition(query.date_from, query.date_to, interval=query.interval))
             .values("period")
             .annotate(**sums)
             .order_by()
@@ -174,7 +174,7 @@ def rollup_histograms(query: MetricQuery, *, organization: Organization) -> Metr
         if plan.table == "marginal" and plan.dimension == ALL and query.group_by:
             group_rows = Plan("marginal", query.group_by, (), {}, "value")
             grouped = _rows(group_rows, query.survey_ids).filter(
-                _period_q(query.date_from, query.date_to, interval=None)
+                period_condition(query.date_from, query.date_to, interval=None)
             )
         by_value: dict[str, Histogram] = defaultdict(lambda: Histogram.empty(query.metric))
         for row in grouped.values(plan.group_column).annotate(**sums).order_by():

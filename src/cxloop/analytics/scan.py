@@ -21,7 +21,7 @@ SCORE_COLUMNS = {"nps": "nps_score", "csat": "csat_score", "ces": "ces_score"}
 TRUNCATIONS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth, "quarter": TruncQuarter}
 
 
-def _range_q(date_from: date, date_to: date, time_zone: ZoneInfo) -> Q:
+def time_range(date_from: date, date_to: date, time_zone: ZoneInfo) -> Q:
     start = datetime.combine(date_from, time.min, time_zone)
     end = datetime.combine(date_to + timedelta(days=1), time.min, time_zone)
     return Q(submitted_at__gte=start, submitted_at__lt=end)
@@ -55,13 +55,13 @@ def scan_histograms(
 ) -> MetricHistograms:
     column = SCORE_COLUMNS[query.metric]
     base = scan_base(query, organization_id=organization_id, time_zone=time_zone)
-    in_range = base.filter(_range_q(query.date_from, query.date_to, time_zone))
+    in_range = base.filter(time_range(query.date_from, query.date_to, time_zone))
     overall = _histogram(query.metric, in_range)
     previous = None
     if query.compare:
         earlier = query.previous()
         previous = _histogram(
-            query.metric, base.filter(_range_q(earlier.date_from, earlier.date_to, time_zone))
+            query.metric, base.filter(time_range(earlier.date_from, earlier.date_to, time_zone))
         )
     series: tuple[tuple[date, Histogram], ...] = ()
     if query.interval:

@@ -1,11 +1,16 @@
 """Reads for results pages: every figure comes with its n and confidence interval."""
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from cxloop.analytics.engine import metric_histograms
 from cxloop.analytics.metrics import (
     CesResult,
     CsatResult,
@@ -15,8 +20,21 @@ from cxloop.analytics.metrics import (
     nps_from_counts,
     score_distribution,
 )
-from cxloop.responses.filters import ResponseFilters
+from cxloop.analytics.queries import MetricQuery, parse_metric_query
+from cxloop.analytics.reasons import ReasonReport, reason_report
+from cxloop.analytics.reports import (
+    DEFAULT_SCALES,
+    METRIC_QUESTION_TYPES,
+    MetricReport,
+    build_report,
+    resolve_scale,
+    resolve_statistic,
+)
+from cxloop.common.errors import InputError
+from cxloop.organizations.models import Organization
+from cxloop.responses.filters import ATTRIBUTE_PREFIX, ResponseFilters
 from cxloop.responses.models import Response
+from cxloop.responses.selectors import attribute_names
 from cxloop.surveys.models import Survey
 from cxloop.surveys.selectors import survey_definition
 
@@ -83,3 +101,113 @@ def survey_summary(*, survey: Survey, filters: ResponseFilters) -> SurveySummary
         ces_scale=ces_scale,
         latest_comments=comments,
     )
+
+
+def _surveys_for_metric(
+    *, organization: Organization, metric: str, survey_id: int | None
+) -> list[Survey]:
+    types = METRIC_QUESTION_TYPES[metric]
+    surveys = Survey.objects.filter(organization=organization).prefetch_related("questions")
+    if survey_id is not None:
+        surveys = surveys.filter(pk=survey_id)
+    found = [s for s in surveys if any(q.type in types for q in s.questions.all())]
+    if survey_id is not None and not found:
+        if not surveys:
+            raise LookupError(survey_id)
+        raise InputError.single(
+            "metric", _("This survey has no %(metric)s question.") % {"metric": metric.upper()}
+        )
+    return found
+
+
+def _scales(metric: str, surveys: Sequence[Survey]) -> set[int]:
+    scales: set[int] = set()
+    for survey in surveys:
+        question = next(
+            q for q in survey.questions.all() if q.type in METRIC_QUESTION_TYPES[metric]
+        )
+        if question.type in ("csat", "ces"):
+            scales.add(int((question.config or {}).get("scale") or DEFAULT_SCALES[metric]))
+    return scales
+
+
+def _survey_param(params: Mapping[str, Sequence[str]], survey_id: int | None) -> int | None:
+    if survey_id is not None:
+        return survey_id
+    raw = (params.get("survey") or [""])[0].strip()
+    if raw in ("", "all"):
+        return None
+    if not raw.isdigit():
+        raise InputError.single("survey", _("Use a survey id or all."))
+    return int(raw)
+
+
+def organization_today(organization: Organization) -> date:
+    return timezone.now().astimezone(ZoneInfo(organization.time_zone)).date()
+
+
+def dashboard_query(
+    *,
+    organization: Organization,
+    params: Mapping[str, Sequence[str]],
+    survey_id: int | None = None,
+    today: date | None = None,
+) -> tuple[MetricQuery, list[Survey]]:
+    """Parse dashboard parameters against the organization's surveys and attributes.
+
+    Raises InputError for bad parameters and LookupError for a survey outside the
+    organization (the caller answers 404).
+    """
+    metric = (params.get("metric") or ["nps"])[0].strip() or "nps"
+    if metric not in METRIC_QUESTION_TYPES:
+        raise InputError.single("metric", _("Use nps, csat or ces."))
+    surveys = _surveys_for_metric(
+        organization=organization, metric=metric, survey_id=_survey_param(params, survey_id)
+    )
+    survey_ids = tuple(s.pk for s in surveys)
+    dimensions = frozenset(organization.analysis_dimensions)
+    wanted = {name[len(ATTRIBUTE_PREFIX) :] for name in params if name.startswith(ATTRIBUTE_PREFIX)}
+    wanted |= {(params.get(key) or [""])[0] for key in ("group_by", "weight")} - {"", "language"}
+    known = dimensions
+    if not wanted <= dimensions:
+        known = dimensions | attribute_names(organization=organization, survey_ids=survey_ids)
+    query = parse_metric_query(
+        params,
+        today=today or organization_today(organization),
+        survey_ids=survey_ids,
+        known_attributes=known,
+    )
+    return query, surveys
+
+
+def metric_report(
+    *,
+    organization: Organization,
+    params: Mapping[str, Sequence[str]],
+    survey_id: int | None = None,
+    today: date | None = None,
+) -> MetricReport:
+    """A dashboard's figures: overall, previous period, trend and breakdown, each with CI."""
+    query, surveys = dashboard_query(
+        organization=organization, params=params, survey_id=survey_id, today=today
+    )
+    scale = resolve_scale(query.metric, _scales(query.metric, surveys))
+    statistic = resolve_statistic(query.metric, (params.get("statistic") or [""])[0].strip())
+    histograms, source = metric_histograms(query, organization=organization)
+    return build_report(query, histograms, scale=scale, statistic=statistic, source=source)
+
+
+def nps_plus_reasons(
+    *,
+    organization: Organization,
+    params: Mapping[str, Sequence[str]],
+    survey_id: int | None = None,
+    language: str = "zh-Hans",
+    today: date | None = None,
+) -> ReasonReport:
+    """Reason shares among promoters, passives and detractors, and their change."""
+    nps_params = {**params, "metric": ["nps"]}
+    query, surveys = dashboard_query(
+        organization=organization, params=nps_params, survey_id=survey_id, today=today
+    )
+    return reason_report(query, organization=organization, surveys=surveys, language=language)

@@ -84,3 +84,10 @@ def pick_text(texts: Mapping[str, str], language: str, fallback_order: Iterable[
         if texts.get(other):
             return texts[other]
     return next((value for value in texts.values() if value), "")
+
+
+def current_survey_language() -> str:
+    """The survey language matching the active UI language (zh-hant → zh-Hant)."""
+    from django.utils.translation import get_language
+
+    return normalize_language(get_language()) or "en"

@@ -1,4 +1,5 @@
 from collections import Counter
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
@@ -43,3 +44,15 @@ def attribute_values(*, organization: Organization, survey: Survey) -> dict[str,
         name: sorted(value for value, _ in counter.most_common(200))
         for name, counter in sorted(counts.items())
     }
+
+
+def attribute_names(
+    *, organization: Organization, survey_ids: Sequence[int], sample: int = 2000
+) -> frozenset[str]:
+    """Attribute names seen among the latest responses of these surveys."""
+    recent = (
+        Response.objects.filter(organization=organization, survey_id__in=list(survey_ids))
+        .order_by("-submitted_at")
+        .values_list("attributes", flat=True)[:sample]
+    )
+    return frozenset(name for attributes in recent for name in (attributes or {}))
