@@ -67,6 +67,30 @@ def test_owner_and_admin_change_name_and_time_zone(membership: Membership, role:
     assert (organization.name, organization.time_zone) == ("Acme Retail", "Europe/London")
 
 
+def test_dashboard_attributes_are_edited_in_settings(membership: Membership) -> None:
+    page = logged_in(membership).get(org_url("settings", membership)).content.decode()
+    assert "store, region, city, product, channel, business_unit, touchpoint" in page
+    response = logged_in(membership).post(
+        org_url("settings", membership),
+        {
+            "name": "Acme",
+            "time_zone": "Asia/Shanghai",
+            "analysis_dimensions": "store， tier , channel",
+        },
+    )
+    assert response.status_code == 302
+    organization = Organization.objects.get(pk=membership.organization_id)
+    assert organization.analysis_dimensions == ["store", "tier", "channel"]
+    refused = logged_in(membership).post(
+        org_url("settings", membership),
+        {"name": "Acme", "time_zone": "Asia/Shanghai", "analysis_dimensions": "a b"},
+    )
+    assert refused.status_code == 400
+    assert "a b" in refused.content.decode()
+    organization.refresh_from_db()
+    assert organization.analysis_dimensions == ["store", "tier", "channel"]
+
+
 def test_time_zone_select_offers_shanghai_first(
     member_client: Client, membership: Membership
 ) -> None:

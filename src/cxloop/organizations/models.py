@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+MAX_ANALYSIS_DIMENSIONS = 8
 DEFAULT_ANALYSIS_DIMENSIONS: tuple[str, ...] = (
     "store",
     "region",

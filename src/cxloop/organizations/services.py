@@ -1,6 +1,7 @@
 import hashlib
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo, available_timezones
@@ -23,8 +24,16 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from cxloop.accounts.selectors import user_with_email
+from cxloop.analytics.tasks import rebuild_rollups_after_commit
 from cxloop.common.errors import FieldError, InputError
-from cxloop.organizations.models import ApiKey, Membership, Organization, Role
+from cxloop.common.text import is_attribute_name
+from cxloop.organizations.models import (
+    MAX_ANALYSIS_DIMENSIONS,
+    ApiKey,
+    Membership,
+    Organization,
+    Role,
+)
 
 API_KEY_PREFIX = "cxl"
 # Touching last_used_at on every request would turn every API read into a write.
@@ -125,7 +134,37 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
 # --- Settings, members and invitations (web UI) ---------------------------------------------
 
 
-def organization_update(*, organization: Organization, name: str, time_zone: str) -> Organization:
+def clean_analysis_dimensions(raw: Sequence[str]) -> list[str]:
+    """Attribute names to pre-aggregate: valid names, no repeats, at most 8."""
+    names = list(dict.fromkeys(name.strip() for name in raw if name.strip()))
+    bad = [name for name in names if not is_attribute_name(name)]
+    if bad:
+        raise InputError.single(
+            "analysis_dimensions",
+            _("Not an attribute name: %(names)s.") % {"names": ", ".join(bad)},
+        )
+    if len(names) > MAX_ANALYSIS_DIMENSIONS:
+        raise InputError.single(
+            "analysis_dimensions",
+            _("Choose at most %(n)d attributes.") % {"n": MAX_ANALYSIS_DIMENSIONS},
+        )
+    return names
+
+
+@transaction.atomic
+def organization_update(
+    *,
+    organization: Organization,
+    name: str,
+    time_zone: str,
+    analysis_dimensions: Sequence[str] | None = None,
+) -> Organization:
+    """Rename, move to another time zone, or choose the attributes dashboards pre-aggregate.
+
+    Rollups count days in the organization's time zone per analysis dimension, so changing
+    either queues a rebuild of every survey's rollups; dashboards read the raw responses
+    until it is done.
+    """
     name = name.strip()
     errors: list[FieldError] = []
     name_limit = Organization._meta.get_field("name").max_length or 200
@@ -135,15 +174,30 @@ def organization_update(*, organization: Organization, name: str, time_zone: str
         errors.append(
             FieldError("name", _("Use at most %(limit)d characters.") % {"limit": name_limit})
         )
-    try:
-        validate_time_zone(time_zone)
-    except InputError as error:
-        errors.extend(error.errors)
+    for check in (
+        lambda: validate_time_zone(time_zone),
+        lambda: clean_analysis_dimensions(analysis_dimensions or []),
+    ):
+        try:
+            check()
+        except InputError as error:
+            errors.extend(error.errors)
     if errors:
         raise InputError(errors)
+    dimensions = (
+        clean_analysis_dimensions(analysis_dimensions)
+        if analysis_dimensions is not None
+        else list(organization.analysis_dimensions)
+    )
+    rollups_affected = (
+        time_zone != organization.time_zone or dimensions != organization.analysis_dimensions
+    )
     organization.name = name
     organization.time_zone = time_zone
-    organization.save(update_fields=["name", "time_zone"])
+    organization.analysis_dimensions = dimensions
+    organization.save(update_fields=["name", "time_zone", "analysis_dimensions"])
+    if rollups_affected:
+        rebuild_rollups_after_commit(organization=organization)
     return organization
 
 

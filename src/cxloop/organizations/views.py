@@ -76,7 +76,11 @@ def organization_settings(request: HttpRequest, membership: Membership) -> HttpR
                 return redirect("organizations:settings", org_slug=organization.slug)
     else:
         form = OrganizationForm(
-            initial={"name": organization.name}, current_time_zone=organization.time_zone
+            initial={
+                "name": organization.name,
+                "analysis_dimensions": ", ".join(organization.analysis_dimensions),
+            },
+            current_time_zone=organization.time_zone,
         )
     return render(
         request,
