@@ -227,3 +227,32 @@ def test_query_count_does_not_grow_with_responses(
     with django_assert_max_num_queries(9):
         second = api_client.get("/api/v1/metrics", params).json()
     assert second["overall"]["n"] == 2 * first["overall"]["n"]
+
+
+def test_weights_from_an_attribute_use_kish_effective_sample_size(
+    survey: Survey, api_client: ApiClient
+) -> None:
+    for score, weight in [(10, "2"), (0, "1"), (8, "1"), (9, "bad")]:
+        submit(survey, score, at("2026-08-03"), w=weight)
+    params = {"survey": survey.pk, "from": "2026-08-01", "to": "2026-08-31", "weight": "w"}
+    body = api_client.get("/api/v1/metrics", params).json()
+    overall = body["overall"]
+    # Weights 2, 1, 1 and 1 (an unusable weight counts as 1): Σw = 5, Σw² = 7.
+    assert overall["value"] == pytest.approx(100 * (2 + 1 - 1) / 5)
+    assert overall["n"] == 4
+    assert body["source"] == "scan"
+    unweighted = api_client.get("/api/v1/metrics", {**params, "weight": ""}).json()["overall"]
+    assert unweighted["value"] == pytest.approx(nps([10, 0, 8, 9]))
+    # Kish: n_eff = 25 / 7 ≈ 3.57 < 4, so the weighted interval is wider than with equal weights.
+    assert (overall["ci_high"] - overall["ci_low"]) > 0
+
+
+def test_equal_weights_give_the_unweighted_figures(survey: Survey, api_client: ApiClient) -> None:
+    for score in (10, 9, 3, 7, 8, 0):
+        submit(survey, score, at("2026-08-03"), w="1")
+    params = {"survey": survey.pk, "from": "2026-08-01", "to": "2026-08-31", "group_by": "w"}
+    weighted = api_client.get("/api/v1/metrics", {**params, "weight": "w"}).json()
+    plain = api_client.get("/api/v1/metrics", params).json()
+    for key in ("value", "n", "ci_low", "ci_high"):
+        assert weighted["overall"][key] == pytest.approx(plain["overall"][key])
+        assert weighted["groups"][0][key] == pytest.approx(plain["groups"][0][key])
