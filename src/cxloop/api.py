@@ -112,6 +112,8 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _register_routers() -> None:
     from cxloop.analytics.apis import metrics_router
     from cxloop.analytics.apis import router as analytics_router
+    from cxloop.contacts.apis import router as contacts_router
+    from cxloop.distribution.apis import router as distribution_router
     from cxloop.responses.apis import router as responses_router
     from cxloop.surveys.apis import router as surveys_router
 
@@ -119,6 +121,8 @@ def _register_routers() -> None:
     api.add_router("/surveys", responses_router)
     api.add_router("/surveys", analytics_router)
     api.add_router("/metrics", metrics_router)
+    api.add_router("/contacts", contacts_router)
+    api.add_router("/distribution", distribution_router)
 
 
 _register_routers()

@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "cxloop.surveys",
     "cxloop.responses",
     "cxloop.analytics",
+    "cxloop.contacts",
+    "cxloop.distribution",
     "cxloop.demo",
 ]
 

@@ -16,4 +16,6 @@ urlpatterns = [
     path("o/<slug:org_slug>/surveys/", include("cxloop.surveys.urls")),
     path("o/<slug:org_slug>/", include("cxloop.responses.urls")),
     path("o/<slug:org_slug>/surveys/", include("cxloop.analytics.urls")),
+    path("o/<slug:org_slug>/contacts/", include("cxloop.contacts.urls")),
+    path("o/<slug:org_slug>/distribution/", include("cxloop.distribution.urls")),
 ]
