@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("cxloop.accounts.urls")),
     path("api/v1/", api.urls),
     path("s/", include("cxloop.responses.public_urls")),
+    path("u/", include("cxloop.contacts.public_urls")),
     path("o/<slug:org_slug>/", include("cxloop.organizations.urls")),
     path("o/<slug:org_slug>/surveys/", include("cxloop.surveys.urls")),
     path("o/<slug:org_slug>/", include("cxloop.responses.urls")),
