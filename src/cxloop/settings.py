@@ -207,6 +207,10 @@ LOGGING = {
     "loggers": {"django.server": {"level": "WARNING"}},
 }
 
+# Whether organization admins may point their SMS provider at a custom endpoint (a gateway,
+# or a local fake in tests). Off in production unless the operator turns it on.
+CXLOOP_SMS_ENDPOINT_OVERRIDE = env_bool("CXLOOP_SMS_ENDPOINT_OVERRIDE", DEBUG)
+
 # An API page never holds more than this many items, whatever `limit` asks for.
 NINJA_PAGINATION_MAX_LIMIT = 500
 NINJA_PAGINATION_PER_PAGE = 100

@@ -1,0 +1,288 @@
+"""Writes of the distribution app. SMS configuration: functions prefixed ``sms_``."""
+
+import logging
+import re
+from collections.abc import Mapping
+
+import phonenumbers
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cxloop.common.errors import FieldError, InputError
+from cxloop.common.languages import SURVEY_LANGUAGES, current_survey_language
+from cxloop.common.text import has_nul
+from cxloop.distribution.models import SmsConfiguration
+from cxloop.distribution.sms.base import (
+    DEFAULT_TIMEOUT_SECONDS,
+    SmsMessage,
+    SmsPermanentError,
+    SmsProvider,
+    SmsReceipt,
+)
+from cxloop.distribution.sms.credentials import (
+    CredentialsUnreadable,
+    decrypt_credentials,
+    encrypt_credentials,
+)
+from cxloop.distribution.sms.providers import (
+    PROVIDERS,
+    TWILIO,
+    ProviderSettings,
+    ProviderSpec,
+    SettingField,
+    Storage,
+    provider_spec,
+)
+from cxloop.organizations.models import Organization
+
+logger = logging.getLogger(__name__)
+
+MAX_SECRET_LENGTH = 200
+
+
+class SmsNotConfiguredError(SmsPermanentError):
+    """The organization has no usable SMS configuration: nothing can be sent until it has."""
+
+
+def _field_error(setting: SettingField, value: str, *, has_stored: bool) -> str | None:
+    if not value:
+        if setting.required and not has_stored:
+            return _("Enter the %(field)s.") % {"field": setting.label}
+        return None
+    limit = MAX_SECRET_LENGTH if setting.storage == Storage.SECRET else setting.max_length
+    if len(value) > limit:
+        return _("Use at most %(limit)d characters.") % {"limit": limit}
+    if has_nul(value):
+        return _("The value contains a character that is not allowed.")
+    if setting.pattern and not re.fullmatch(setting.pattern, value):
+        return str(setting.pattern_message)
+    return None
+
+
+def _clean_templates(
+    spec: ProviderSpec, templates: Mapping[str, str], errors: list[FieldError]
+) -> dict[str, str]:
+    if spec.template_pattern is None:
+        return {}
+    cleaned: dict[str, str] = {}
+    errors_before = len(errors)
+    for language in SURVEY_LANGUAGES:
+        template = (templates.get(language) or "").strip()
+        if not template:
+            continue
+        if not re.fullmatch(spec.template_pattern, template):
+            errors.append(
+                FieldError(
+                    f"templates.{language}",
+                    _("“%(template)s” is not a template id of %(provider)s.")
+                    % {"template": template[:40], "provider": spec.label},
+                )
+            )
+            continue
+        cleaned[language] = template
+    unknown = sorted(set(templates) - set(SURVEY_LANGUAGES))
+    if unknown:
+        errors.append(
+            FieldError(
+                "templates",
+                _("Unknown language: %(languages)s.") % {"languages": ", ".join(unknown)},
+            )
+        )
+    if not cleaned and len(errors) == errors_before:
+        errors.append(
+            FieldError("templates", _("Enter the approved template of at least one language."))
+        )
+    return cleaned
+
+
+def _clean_endpoint(endpoint: str, errors: list[FieldError]) -> str:
+    endpoint = endpoint.strip()
+    if not endpoint:
+        return ""
+    if not settings.CXLOOP_SMS_ENDPOINT_OVERRIDE:
+        # An endpoint chosen by an organization admin makes this server send requests to
+        # any address it names; only a server operator may allow that (tests, gateways).
+        errors.append(
+            FieldError(
+                "endpoint",
+                _("Custom endpoints are disabled on this server; leave the field empty."),
+            )
+        )
+        return ""
+    try:
+        URLValidator(schemes=["https", "http"])(endpoint)
+    except ValidationError:
+        errors.append(
+            FieldError("endpoint", _("Enter a full http:// or https:// address, or leave empty."))
+        )
+    return endpoint
+
+
+@transaction.atomic
+def sms_configuration_set(
+    *,
+    organization: Organization,
+    provider: str,
+    values: Mapping[str, str],
+    templates: Mapping[str, str] | None = None,
+    endpoint: str = "",
+    enabled: bool = True,
+    by: AbstractBaseUser | AnonymousUser | None = None,
+) -> SmsConfiguration:
+    """Choose the organization's SMS provider and store its settings.
+
+    ``values`` holds the provider's fields by key (see ``sms.providers``). A secret left
+    empty keeps the stored one, as long as the provider stays the same: a new provider
+    starts from no credentials.
+    """
+    spec = provider_spec(provider)
+    if spec is None:
+        raise InputError.single("provider", _("Choose one of the SMS providers."))
+    configuration = (
+        SmsConfiguration.objects.select_for_update().filter(organization=organization).first()
+    )
+    stored: dict[str, str] = {}
+    if configuration is not None and configuration.provider == provider:
+        try:
+            stored = decrypt_credentials(configuration.encrypted_credentials)
+        except CredentialsUnreadable:
+            stored = {}  # unreadable secrets are as good as none: ask for them again
+
+    errors: list[FieldError] = []
+    credentials: dict[str, str] = {}
+    options: dict[str, str] = {}
+    sender = ""
+    for setting in spec.fields:
+        value = (values.get(setting.key) or "").strip()
+        is_secret = setting.storage == Storage.SECRET
+        if not is_secret:
+            value = value or setting.default
+        has_stored = is_secret and bool(stored.get(setting.key))
+        message = _field_error(setting, value, has_stored=has_stored)
+        if message:
+            errors.append(FieldError(setting.key, message))
+            continue
+        if setting.storage == Storage.SECRET:
+            credentials[setting.key] = value or stored.get(setting.key, "")
+        elif setting.storage == Storage.CREDENTIAL:
+            credentials[setting.key] = value
+        elif setting.storage == Storage.OPTION:
+            if value:
+                options[setting.key] = value
+        else:
+            sender = value
+    twilio_without_sender = (
+        spec is TWILIO
+        and not sender
+        and not options.get("messaging_service_sid")
+        and not any(error.field in {"sender", "messaging_service_sid"} for error in errors)
+    )
+    if twilio_without_sender:
+        errors.append(FieldError("sender", _("Enter a From number or a Messaging Service SID.")))
+    cleaned_templates = _clean_templates(spec, templates or {}, errors)
+    cleaned_endpoint = _clean_endpoint(endpoint, errors)
+    if errors:
+        raise InputError(errors)
+
+    if configuration is None:
+        configuration = SmsConfiguration(organization=organization)
+    configuration.provider = provider
+    configuration.encrypted_credentials = encrypt_credentials(credentials)
+    configuration.sender = sender
+    configuration.options = options
+    configuration.templates = cleaned_templates
+    configuration.endpoint = cleaned_endpoint
+    configuration.enabled = enabled
+    configuration.updated_by = by if by is not None and by.is_authenticated else None  # type: ignore[assignment]
+    configuration.save()
+    return configuration
+
+
+def sms_provider_for(
+    *, organization: Organization, timeout: float = DEFAULT_TIMEOUT_SECONDS
+) -> SmsProvider:
+    """The organization's configured provider, ready to send.
+
+    Raises SmsNotConfiguredError (a permanent error: retrying will not help) when SMS is
+    not set up, switched off, or its credentials can no longer be read.
+    """
+    configuration = SmsConfiguration.objects.filter(organization=organization).first()
+    if configuration is None:
+        raise SmsNotConfiguredError(
+            _("SMS is not set up for this organization."), code="not_configured"
+        )
+    if not configuration.enabled:
+        raise SmsNotConfiguredError(
+            _("SMS sending is switched off for this organization."), code="disabled"
+        )
+    try:
+        credentials = decrypt_credentials(configuration.encrypted_credentials)
+    except CredentialsUnreadable as error:
+        raise SmsNotConfiguredError(
+            _(
+                "The stored SMS credentials cannot be read (the server's secret key changed): "
+                "enter them again."
+            ),
+            code="credentials_unreadable",
+        ) from error
+    spec = PROVIDERS[configuration.provider]
+    return spec.build(
+        ProviderSettings(
+            credentials=credentials,
+            sender=configuration.sender,
+            options={str(key): str(value) for key, value in configuration.options.items()},
+            templates={str(key): str(value) for key, value in configuration.templates.items()},
+            endpoint=configuration.endpoint,
+            timeout=timeout,
+        )
+    )
+
+
+def sms_normalize_phone(raw: str) -> str:
+    """A phone number in E.164, or InputError on field ``to``."""
+    text = raw.strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    not_valid = InputError.single(
+        "to",
+        _("Enter a valid mobile number in international format, e.g. +8613800138000."),
+    )
+    if not text.startswith("+") or has_nul(text) or len(text) > 32:
+        raise not_valid
+    try:
+        number = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException as error:
+        raise not_valid from error
+    if not phonenumbers.is_valid_number(number):
+        raise not_valid
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def sms_send_test(
+    *,
+    organization: Organization,
+    to: str,
+    by: AbstractBaseUser | AnonymousUser | None = None,
+) -> SmsReceipt:
+    """Send one test message through the organization's provider; SmsError if it fails."""
+    number = sms_normalize_phone(to)
+    provider = sms_provider_for(organization=organization)
+    link = f"{settings.PUBLIC_URL}/"
+    message = SmsMessage(
+        to=number,
+        text=_("Test message from cxloop for %(organization)s: %(link)s")
+        % {"organization": organization.name, "link": link},
+        template_params={"name": organization.name, "link": link},
+        language=current_survey_language(),
+    )
+    logger.info(
+        "SMS test message for organization %s via %s requested by user %s",
+        organization.pk,
+        provider.name,
+        getattr(by, "pk", None),
+    )
+    return provider.send(message)
