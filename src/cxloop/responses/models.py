@@ -37,6 +37,13 @@ class Response(models.Model):
     comment = models.TextField(blank=True)
     # NULL, not "", when absent: the unique constraint must not treat keyless responses as equal.
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    contact = models.ForeignKey(
+        "contacts.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responses",
+    )
 
     class Meta:
         ordering = ("-submitted_at", "-id")
