@@ -1,3 +1,10 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from cxloop.distribution import qr_views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("surveys/<int:survey_id>/qr/", qr_views.qr_page, name="qr"),
+    # qr.png or qr.svg; any other extension is a 404.
+    path("surveys/<int:survey_id>/qr.<str:image_format>", qr_views.qr_image, name="qr_image"),
+    path("surveys/<int:survey_id>/qr-sheet.pdf", qr_views.qr_sheet, name="qr_sheet"),
+]
