@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from cxloop.api import api
 from cxloop.common import views as common_views
+from cxloop.distribution import public_views as distribution_public_views
 from cxloop.organizations import views as organization_views
 
 urlpatterns = [
@@ -13,6 +14,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("s/", include("cxloop.responses.public_urls")),
     path("u/", include("cxloop.contacts.public_urls")),
+    path("i/<str:token>", distribution_public_views.personal_link, name="personal_link"),
+    path("r/<str:code>", distribution_public_views.short_link, name="short_link"),
     path("o/<slug:org_slug>/", include("cxloop.organizations.urls")),
     path("o/<slug:org_slug>/surveys/", include("cxloop.surveys.urls")),
     path("o/<slug:org_slug>/", include("cxloop.responses.urls")),

@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -40,3 +42,119 @@ class SmsConfiguration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization}: {self.get_provider_display()}"
+
+
+class InvitationChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    LINK = "link", _("Personal link")
+
+
+class InvitationStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SKIPPED = "skipped", _("Skipped")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+    OPENED = "opened", _("Opened")
+    STARTED = "started", _("Started")
+    COMPLETED = "completed", _("Completed")
+
+
+# Later stages only move forward: an opened e-mail never becomes "sent" again.
+INVITATION_PROGRESS: dict[str, int] = {
+    InvitationStatus.QUEUED: 0,
+    InvitationStatus.SENT: 1,
+    InvitationStatus.DELIVERED: 2,
+    InvitationStatus.OPENED: 3,
+    InvitationStatus.STARTED: 4,
+    InvitationStatus.COMPLETED: 5,
+}
+
+
+class ContactPolicy(models.Model):
+    """How often a contact may be asked; one row per organization (survey = null) and
+    optional per-survey overrides."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="contact_policies"
+    )
+    survey = models.OneToOneField(
+        "surveys.Survey", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    min_days_between = models.PositiveIntegerField(_("days between invitations"), default=90)
+    max_per_year = models.PositiveIntegerField(_("invitations per year at most"), default=4)
+    quiet_start = models.TimeField(_("quiet hours start"), null=True, blank=True)
+    quiet_end = models.TimeField(_("quiet hours end"), null=True, blank=True)
+    link_valid_days = models.PositiveIntegerField(_("personal links valid for (days)"), default=30)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=("organization",),
+                condition=models.Q(survey__isnull=True),
+                name="contact_policy_one_default_per_org",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"contact policy of {self.organization_id} ({self.survey_id or 'default'})"
+
+
+class Invitation(models.Model):
+    """One request to one contact to answer one survey, on one channel.
+
+    Its personal link is single-use: the response it leads to is linked to the contact and
+    carries the invitation's attributes. ``batch_key`` makes creation idempotent: the same
+    contact, survey and batch (an API request, a wave, an event) never gets two invitations.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    survey = models.ForeignKey(
+        "surveys.Survey", on_delete=models.CASCADE, related_name="invitations"
+    )
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="invitations"
+    )
+    channel = models.CharField(max_length=8, choices=InvitationChannel.choices)
+    status = models.CharField(
+        max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.QUEUED
+    )
+    # Why it was skipped (opted_out, recently_invited, yearly_limit) or deferred (quiet_hours).
+    reason = models.CharField(max_length=32, blank=True)
+    failure = models.TextField(blank=True)
+    batch_key = models.CharField(max_length=100)
+    short_code = models.CharField(max_length=12, unique=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    scheduled_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    provider_message_id = models.CharField(max_length=100, blank=True)
+    response = models.OneToOneField(
+        "responses.Response",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitation",
+    )
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=("survey", "contact", "batch_key"), name="invitation_once_per_batch"
+            )
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=("contact", "status", "created_at"), name="invitation_contact"),
+            models.Index(fields=("survey", "status"), name="invitation_survey_status"),
+            models.Index(fields=("status", "scheduled_at"), name="invitation_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"invitation {self.pk} ({self.channel}, {self.status})"

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from cxloop.distribution.models import SmsConfiguration
+from cxloop.distribution.models import Invitation, SmsConfiguration
 from cxloop.distribution.sms.credentials import CredentialsUnreadable, decrypt_credentials
 from cxloop.distribution.sms.providers import PROVIDERS, Storage
 from cxloop.organizations.models import Organization
@@ -69,3 +69,9 @@ def sms_settings_summary(*, organization: Organization) -> SmsSettingsSummary | 
         updated_at=configuration.updated_at,
         updated_by_email=configuration.updated_by.email if configuration.updated_by else "",
     )
+
+
+def invitation_by_short_code(code: str) -> Invitation | None:
+    if not code.isalnum() or len(code) > 12:
+        return None
+    return Invitation.objects.filter(short_code=code).first()

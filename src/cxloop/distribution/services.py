@@ -1,21 +1,38 @@
-"""Writes of the distribution app. SMS configuration: functions prefixed ``sms_``."""
+"""Writes of the distribution app: SMS configuration (``sms_…``) and invitations
+(``invitation_…``)."""
 
 import logging
 import re
+import secrets
 from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxloop.common.errors import FieldError, InputError
 from cxloop.common.languages import SURVEY_LANGUAGES, current_survey_language
 from cxloop.common.text import has_nul
-from cxloop.distribution.models import SmsConfiguration
+from cxloop.contacts.models import Contact
+from cxloop.distribution.fatigue import QUIET_HOURS, FatigueRules, fatigue_decision
+from cxloop.distribution.models import (
+    INVITATION_PROGRESS,
+    ContactPolicy,
+    Invitation,
+    InvitationChannel,
+    InvitationStatus,
+    SmsConfiguration,
+)
 from cxloop.distribution.sms.base import (
     DEFAULT_TIMEOUT_SECONDS,
     SmsMessage,
@@ -38,6 +55,9 @@ from cxloop.distribution.sms.providers import (
     provider_spec,
 )
 from cxloop.organizations.models import Organization
+from cxloop.responses.models import Response, ResponseSource
+from cxloop.responses.services import response_submit
+from cxloop.surveys.models import Survey
 
 logger = logging.getLogger(__name__)
 
@@ -286,3 +306,190 @@ def sms_send_test(
         getattr(by, "pk", None),
     )
     return provider.send(message)
+
+
+# --- Invitations ---------------------------------------------------------------------------
+
+SHORT_CODE_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+SHORT_CODE_LENGTH = 8
+INVITATION_LINK_SALT = "cxloop.invitation"
+
+
+def contact_policy_rules(*, organization: Organization, survey: Survey) -> tuple[FatigueRules, int]:
+    """The fatigue rules and link lifetime for a survey: its override, else the
+    organization's default, else the product defaults."""
+    policies = {
+        p.survey_id: p
+        for p in ContactPolicy.objects.filter(organization=organization).filter(
+            Q(survey__isnull=True) | Q(survey=survey)
+        )
+    }
+    policy = policies.get(survey.pk) or policies.get(None)
+    if policy is None:
+        return FatigueRules(), ContactPolicy._meta.get_field("link_valid_days").get_default()
+    quiet = (policy.quiet_start, policy.quiet_end)
+    return (
+        FatigueRules(
+            min_days_between=policy.min_days_between,
+            max_per_year=max(policy.max_per_year, 1),
+            quiet_start=quiet[0] if all(quiet) else None,
+            quiet_end=quiet[1] if all(quiet) else None,
+        ),
+        policy.link_valid_days,
+    )
+
+
+def _new_short_code() -> str:
+    while True:
+        code = "".join(secrets.choice(SHORT_CODE_ALPHABET) for _ in range(SHORT_CODE_LENGTH))
+        if not Invitation.objects.filter(short_code=code).exists():
+            return code
+
+
+def invitation_token(invitation: Invitation) -> str:
+    """The personal link's secret: an HMAC of the invitation id (nothing to store or leak)."""
+    return signing.Signer(salt=INVITATION_LINK_SALT).sign(str(invitation.pk)).replace(":", "-")
+
+
+def invitation_from_token(token: str) -> Invitation | None:
+    try:
+        value = signing.Signer(salt=INVITATION_LINK_SALT).unsign(token.replace("-", ":", 1))
+    except signing.BadSignature:
+        return None
+    if not value.isdigit():
+        return None
+    return Invitation.objects.select_related("survey", "contact").filter(pk=int(value)).first()
+
+
+def invitation_link(invitation: Invitation, *, score: int | None = None) -> str:
+    link = f"{settings.PUBLIC_URL}/i/{invitation_token(invitation)}"
+    return f"{link}?score={score}" if score is not None else link
+
+
+def invitation_short_link(invitation: Invitation) -> str:
+    return f"{settings.PUBLIC_URL}/r/{invitation.short_code}"
+
+
+def invitation_create(
+    *,
+    survey: Survey,
+    contact: Contact,
+    channel: str,
+    batch_key: str,
+    attributes: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> tuple[Invitation, bool]:
+    """Invite a contact, or record why not; return the invitation and whether it is new.
+
+    The contact's row is locked while the fatigue rules are applied, so two concurrent
+    batches cannot both decide the contact is free. The same (survey, contact, batch_key)
+    returns the existing invitation: retried requests and restarted workers never invite
+    twice.
+    """
+    if channel not in InvitationChannel.values:
+        raise InputError.single("channel", _("Use email, sms or link."))
+    if contact.organization_id != survey.organization_id:
+        raise InputError.single("contacts", _("This contact belongs to another organization."))
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        existing = Invitation.objects.filter(
+            survey=survey, contact=locked, batch_key=batch_key
+        ).first()
+        if existing is not None:
+            return existing, False
+        rules, link_days = contact_policy_rules(organization=survey.organization, survey=survey)
+        earlier = Invitation.objects.filter(contact=locked).exclude(status=InvitationStatus.SKIPPED)
+        decision = fatigue_decision(
+            now=now,
+            contact_time_zone=ZoneInfo(locked.time_zone or survey.organization.time_zone),
+            previous_invitations=list(earlier.values_list("scheduled_at", flat=True)),
+            rules=rules,
+            opted_out=channel != InvitationChannel.LINK and locked.opted_out(channel),
+        )
+        deferred = not decision.allowed and decision.reason == QUIET_HOURS
+        status = (
+            InvitationStatus.QUEUED if decision.allowed or deferred else InvitationStatus.SKIPPED
+        )
+        scheduled_at = decision.retry_at if deferred and decision.retry_at else now
+        invitation = Invitation.objects.create(
+            organization_id=survey.organization_id,
+            survey=survey,
+            contact=locked,
+            channel=channel,
+            status=status,
+            reason=decision.reason or "",
+            batch_key=batch_key,
+            short_code=_new_short_code(),
+            attributes={**locked.attributes, **(attributes or {})},
+            scheduled_at=scheduled_at,
+            expires_at=scheduled_at + timedelta(days=link_days),
+        )
+    return invitation, True
+
+
+def invitation_progress(
+    *, invitation: Invitation, status: str, now: datetime | None = None
+) -> Invitation:
+    """Move an invitation forward (sent → opened → started → completed), never back."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if INVITATION_PROGRESS.get(status, -1) <= INVITATION_PROGRESS.get(locked.status, -1):
+            return locked
+        locked.status = status
+        stamp = f"{status}_at"
+        fields = ["status"]
+        if hasattr(locked, stamp) and getattr(locked, stamp) is None:
+            setattr(locked, stamp, now)
+            fields.append(stamp)
+        locked.save(update_fields=fields)
+        return locked
+
+
+class InvitationUnavailable(Exception):
+    """The personal link can't be used: `reason` is completed, expired or skipped."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+def invitation_check_open(invitation: Invitation, *, now: datetime | None = None) -> None:
+    now = now or timezone.now()
+    if invitation.status == InvitationStatus.COMPLETED or invitation.response_id is not None:
+        raise InvitationUnavailable("completed")
+    if invitation.status == InvitationStatus.SKIPPED:
+        raise InvitationUnavailable("skipped")
+    if invitation.expires_at <= now:
+        raise InvitationUnavailable("expired")
+
+
+def invitation_respond(
+    *,
+    invitation_id: int,
+    answers: Mapping[str, Any],
+    attributes: Mapping[str, str],
+    language: str,
+    idempotency_key: str,
+) -> Response:
+    """Store the response of a personal link, linked to its contact, exactly once."""
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation_id)
+        if invitation.response_id is not None:
+            raise InvitationUnavailable("completed")
+        invitation_check_open(invitation)
+        response, _created = response_submit(
+            survey=invitation.survey,
+            answers=answers,
+            attributes={**invitation.attributes, **attributes},
+            language=language,
+            idempotency_key=idempotency_key,
+            source=ResponseSource.WEB,
+            contact_id=invitation.contact_id,
+        )
+        invitation.response = response
+        invitation.status = InvitationStatus.COMPLETED
+        invitation.completed_at = timezone.now()
+        invitation.save(update_fields=["response", "status", "completed_at"])
+    return response

@@ -48,9 +48,11 @@ class FormState:
     fingerprint: str
     step: int = 0
     answers: Mapping[str, Any] = field(default_factory=dict)
+    invitation: int | None = None  # a personal link's invitation, when it came from one
 
     def dumps(self) -> str:
         payload = {
+            "i": self.invitation,
             "f": self.fingerprint,
             "t": self.token,
             "l": self.language,
@@ -70,6 +72,7 @@ class FormState:
             attributes=payload["a"],
             step=payload["s"],
             answers=payload["v"],
+            invitation=payload.get("i"),
         )
 
 

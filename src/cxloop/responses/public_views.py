@@ -2,6 +2,7 @@
 
 import secrets
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +23,7 @@ from cxloop.common.languages import (
     django_language,
     pick_text,
 )
+from cxloop.distribution.services import InvitationUnavailable, invitation_respond
 from cxloop.responses.models import ResponseSource
 from cxloop.responses.public_form import (
     FormState,
@@ -128,72 +130,88 @@ def _render_step(
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def survey_page(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = _survey_or_404(slug)
+    return survey_form(request, _survey_or_404(slug))
+
+
+def survey_form(
+    request: HttpRequest,
+    survey: Survey,
+    *,
+    invitation_id: int | None = None,
+    prefill: Mapping[str, Any] | None = None,
+) -> HttpResponse:
+    """The public form, for the survey's link or a contact's personal link (invitation)."""
+
+    def fresh_state(language: str, attributes: Mapping[str, str]) -> FormState:
+        return FormState(
+            token=secrets.token_urlsafe(16),
+            language=language,
+            attributes=attributes,
+            fingerprint=_fingerprint(survey),
+            answers=prefill or {},
+            invitation=invitation_id,
+        )
+
     if request.method == "GET":
         language = _language_for(request, survey)
         with translation.override(django_language(language)):
             if not survey.accepts_responses:
                 return _unavailable(request, survey, language)
-            state = FormState(
-                token=secrets.token_urlsafe(16),
-                language=language,
-                attributes=link_attributes(request.GET),
-                fingerprint=_fingerprint(survey),
+            return _render_step(
+                request, survey, fresh_state(language, link_attributes(request.GET))
             )
-            return _render_step(request, survey, state)
 
     try:
         state = FormState.loads(
             request.POST.get("state", ""), max_age=settings.CXLOOP_SURVEY_FORM_MAX_AGE
         )
-        if state.fingerprint != _fingerprint(survey):
-            # Another survey's form, or this survey's questions changed mid-way: its carried
-            # answers may not fit any more.
+        if state.fingerprint != _fingerprint(survey) or state.invitation != invitation_id:
+            # Another survey's (or link's) form, or this survey's questions changed mid-way:
+            # its carried answers may not fit any more.
             raise signing.BadSignature("form state of another survey version")
     except (signing.BadSignature, KeyError, TypeError):
         language = _language_for(request, survey)
         with translation.override(django_language(language)):
             if not survey.accepts_responses:
                 return _unavailable(request, survey, language)
-            fresh = FormState(
-                token=secrets.token_urlsafe(16),
-                language=language,
-                attributes={},
-                fingerprint=_fingerprint(survey),
-            )
             notice = _("This page had expired, so we started it again. Sorry for the trouble.")
-            return _render_step(request, survey, fresh, notice=notice)
+            return _render_step(request, survey, fresh_state(language, {}), notice=notice)
 
     with translation.override(django_language(state.language)):
         steps = survey_steps(survey_definition(survey).questions)
         if not 0 <= state.step < len(steps):
-            state = FormState(state.token, state.language, state.attributes, state.fingerprint)
+            state = replace(state, step=0, answers={})
         answers, errors = read_step(steps[state.step], request.POST, state.answers)
         if errors:
             return _render_step(
                 request, survey, state, posted=request.POST, errors=errors, status=422
             )
         if state.step < len(steps) - 1:
-            next_state = FormState(
-                state.token,
-                state.language,
-                state.attributes,
-                state.fingerprint,
-                state.step + 1,
-                answers,
+            return _render_step(
+                request, survey, replace(state, step=state.step + 1, answers=answers)
             )
-            return _render_step(request, survey, next_state)
         try:
-            response_submit(
-                survey=survey,
-                answers=answers,
-                attributes=state.attributes,
-                language=state.language,
-                idempotency_key=f"web:{state.token}",
-                source=ResponseSource.WEB,
-            )
+            if state.invitation is not None:
+                invitation_respond(
+                    invitation_id=state.invitation,
+                    answers=answers,
+                    attributes=state.attributes,
+                    language=state.language,
+                    idempotency_key=f"web:{state.token}",
+                )
+            else:
+                response_submit(
+                    survey=survey,
+                    answers=answers,
+                    attributes=state.attributes,
+                    language=state.language,
+                    idempotency_key=f"web:{state.token}",
+                    source=ResponseSource.WEB,
+                )
         except SurveyNotAcceptingResponses:
             return _unavailable(request, survey, state.language)
+        except InvitationUnavailable as unavailable:
+            return invitation_unavailable_page(request, survey, state.language, unavailable.reason)
         except InputError as error:
             # The steps validated each answer; this catches rules spanning steps.
             field_errors = {e.field.removeprefix("answers."): e.message for e in error.errors}
@@ -202,6 +220,27 @@ def survey_page(request: HttpRequest, slug: str) -> HttpResponse:
             )
     thanks = reverse("public:thanks", args=[survey.slug])
     return redirect(f"{thanks}?{urlencode({'lang': state.language})}")
+
+
+def invitation_unavailable_page(
+    request: HttpRequest, survey: Survey, language: str, reason: str
+) -> HttpResponse:
+    messages = {
+        "completed": _("You have already answered this survey. Thank you!"),
+        "expired": _("This link has expired."),
+        "skipped": _("This link is not valid."),
+    }
+    with translation.override(django_language(language)):
+        return render(
+            request,
+            "public/unavailable.html",
+            {
+                "survey": survey,
+                "survey_language": language,
+                "title": _texts_in(language, survey)(survey.title) or survey.name,
+                "message": messages.get(reason, messages["skipped"]),
+            },
+        )
 
 
 def thanks_page(request: HttpRequest, slug: str) -> HttpResponse:

@@ -142,6 +142,7 @@ def response_submit(
     submitted_at: datetime | None = None,
     idempotency_key: str | None = None,
     source: str = ResponseSource.API,
+    contact_id: int | None = None,
 ) -> tuple[Response, bool]:
     """Store a response; return it and whether it is new.
 
@@ -176,6 +177,7 @@ def response_submit(
                 idempotency_key=idempotency_key,
                 source=source,
             )
+            response.contact_id = contact_id
             response.save()
             rollup_record(
                 response=response,
