@@ -20,6 +20,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/surveys/", include("cxloop.surveys.urls")),
     path("o/<slug:org_slug>/", include("cxloop.responses.urls")),
     path("o/<slug:org_slug>/surveys/", include("cxloop.analytics.urls")),
+    path("o/<slug:org_slug>/dashboard/", include("cxloop.analytics.org_urls")),
     path("o/<slug:org_slug>/contacts/", include("cxloop.contacts.urls")),
     path("o/<slug:org_slug>/distribution/", include("cxloop.distribution.urls")),
 ]

@@ -7,8 +7,11 @@ and months in the organization's time zone. See docs/adr/0005-rollups.md.
 
 from typing import ClassVar
 
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
+from cxloop.organizations.models import Organization
 from cxloop.surveys.models import Survey
 
 MAX_DIMENSIONS = 8
@@ -169,3 +172,54 @@ class RollupState(models.Model):
 
     def __str__(self) -> str:
         return f"rollups of survey {self.survey_id}"
+
+
+class TargetKind(models.TextChoices):
+    TARGET = "target", _("Target")
+    BENCHMARK = "benchmark", _("Benchmark")
+
+
+class TargetMetric(models.TextChoices):
+    NPS = "nps", "NPS"
+    CSAT = "csat", "CSAT"
+    CES = "ces", "CES"
+
+
+class MetricTarget(models.Model):
+    """A goal or an industry benchmark a user entered for a metric's headline statistic
+    (NPS score, CSAT top-2-box %, CES mean), for one survey or the whole organization."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="metric_targets"
+    )
+    # Null: organization-wide, the fallback for every survey without its own.
+    survey = models.ForeignKey(
+        Survey, null=True, blank=True, on_delete=models.CASCADE, related_name="metric_targets"
+    )
+    metric = models.CharField(_("metric"), max_length=8, choices=TargetMetric.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=TargetKind.choices)
+    value = models.FloatField(_("value"))
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=("organization", "survey", "metric", "kind"),
+                name="metric_target_unique_per_scope",
+            ),
+            # NULLs are distinct in a unique constraint: the organization-wide row needs its own.
+            models.UniqueConstraint(
+                fields=("organization", "metric", "kind"),
+                condition=models.Q(survey__isnull=True),
+                name="metric_target_unique_organization_wide",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.survey_id or "all"
+        return f"{self.organization_id}/{scope} {self.metric} {self.kind}={self.value}"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +20,7 @@ from cxloop.analytics.metrics import (
     nps_from_counts,
     score_distribution,
 )
+from cxloop.analytics.models import MarginalRollup, MetricTarget
 from cxloop.analytics.queries import MetricQuery, parse_metric_query
 from cxloop.analytics.reasons import ReasonReport, reason_report
 from cxloop.analytics.reports import (
@@ -35,7 +36,7 @@ from cxloop.organizations.models import Organization
 from cxloop.responses.filters import ATTRIBUTE_PREFIX, ResponseFilters
 from cxloop.responses.models import Response
 from cxloop.responses.selectors import attribute_names
-from cxloop.surveys.models import Survey
+from cxloop.surveys.models import Question, Survey
 from cxloop.surveys.selectors import survey_definition
 
 LATEST_COMMENTS = 10
@@ -211,3 +212,56 @@ def nps_plus_reasons(
         organization=organization, params=nps_params, survey_id=survey_id, today=today
     )
     return reason_report(query, organization=organization, surveys=surveys, language=language)
+
+
+def dimension_values(
+    *, organization: Organization, survey_ids: Sequence[int], dimensions: Sequence[str]
+) -> dict[str, list[str]]:
+    """Every value each analysis dimension takes in these surveys, for the filter menus.
+
+    Read from the marginal rollups (one row per dimension value and period), so it is exact
+    and costs one query however many responses there are.
+    """
+    rows = (
+        MarginalRollup.objects.filter(
+            survey__organization=organization,
+            survey_id__in=list(survey_ids),
+            dimension__in=list(dimensions),
+            n__gt=0,
+        )
+        .values_list("dimension", "value")
+        .distinct()
+        .order_by()
+    )
+    values: dict[str, set[str]] = {name: set() for name in dimensions}
+    for dimension, value in rows:
+        values[dimension].add(value)
+    return {name: sorted(found) for name, found in values.items()}
+
+
+def question_types(*, organization: Organization, survey_id: int | None = None) -> frozenset[str]:
+    """The question types the survey, or any survey of the organization, asks."""
+    questions = Question.objects.filter(survey__organization=organization)
+    if survey_id is not None:
+        questions = questions.filter(survey_id=survey_id)
+    return frozenset(questions.values_list("type", flat=True).distinct().order_by())
+
+
+def targets_for(
+    *, organization: Organization, survey_ids: Sequence[int], metric: str
+) -> dict[str, MetricTarget]:
+    """The target and benchmark (by kind) that apply to a dashboard of these surveys.
+
+    A dashboard of one survey uses the survey's own, else the organization-wide one; a
+    dashboard across several surveys uses the organization-wide ones only.
+    """
+    scope = Q(survey__isnull=True)
+    single = len(survey_ids) == 1
+    if single:
+        scope |= Q(survey_id=survey_ids[0])
+    found: dict[str, MetricTarget] = {}
+    rows = MetricTarget.objects.filter(organization=organization, metric=metric).filter(scope)
+    # Organization-wide first, so a survey's own target overwrites it.
+    for target in rows.order_by(F("survey_id").asc(nulls_first=True)):
+        found[target.kind] = target
+    return found
