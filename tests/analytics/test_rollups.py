@@ -17,6 +17,7 @@ from cxloop.analytics.cube import split_range
 from cxloop.analytics.engine import metric_histograms
 from cxloop.analytics.queries import MetricQuery
 from cxloop.analytics.rollups import rollups_rebuild
+from cxloop.analytics.selectors import summary_counts_from_rollups, summary_counts_from_scan
 from cxloop.organizations.models import Organization
 from cxloop.responses.filters import ResponseFilters
 from cxloop.responses.models import Response
@@ -138,6 +139,16 @@ def assert_rollups_equal_scan(organization: Organization, survey: Survey) -> Non
         from_scan, _ = metric_histograms(query, organization=organization, allow_rollups=False)
         assert source == "rollup", query
         assert from_rollups == from_scan, query
+    # The survey summary page: all time or a date range, with the summary's filters.
+    for filters in (
+        ResponseFilters(),
+        ResponseFilters(date_from=date(2026, 2, 28), date_to=date(2026, 3, 1)),
+        ResponseFilters(attributes=(("store", STORES[:2]),), language="en"),
+        ResponseFilters(has_comment=True, date_to=date(2026, 3, 15)),
+    ):
+        summary = summary_counts_from_rollups(survey, filters, SHANGHAI)
+        assert summary is not None, filters
+        assert summary == summary_counts_from_scan(survey, filters, SHANGHAI), filters
 
 
 @pytest.fixture

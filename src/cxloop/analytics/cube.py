@@ -21,6 +21,7 @@ from cxloop.analytics.histograms import (
     category_scores,
 )
 from cxloop.analytics.models import (
+    COUNT_COLUMNS,
     DIMENSION_COLUMNS,
     CellRollup,
     Grain,
@@ -184,3 +185,32 @@ def rollup_histograms(query: MetricQuery, *, organization: Organization) -> Metr
             by_value[value] = by_value[value] + _histogram(query.metric, row, keep)
         groups = tuple((value, h) for value, h in sorted(by_value.items()) if h.n)
     return MetricHistograms(overall=overall, previous=previous, series=series, groups=groups)
+
+
+def rollup_totals(query: MetricQuery, *, organization: Organization) -> dict[str, int] | None:
+    """Responses, comments and every score count of the query's range and filters, in one
+    aggregate; None when the rollups cannot answer (the caller scans)."""
+    if query.filters.categories:
+        return None  # an NPS-category filter would need CSAT/CES counts per NPS score
+    plan = plan_for(query, list(organization.analysis_dimensions)[: len(DIMENSION_COLUMNS)])
+    if plan is None or not rollups_usable(query.survey_ids, organization):
+        return None
+    row = (
+        _rows(plan, query.survey_ids)
+        .filter(period_condition(query.date_from, query.date_to, interval=None))
+        .aggregate(**{column: Sum(column) for column in COUNT_COLUMNS})
+    )
+    return {column: int(value or 0) for column, value in row.items()}
+
+
+def first_rollup_day(survey_ids: Sequence[int]) -> date | None:
+    """The first month with any rollup rows, so "all time" reads only months that exist."""
+    first = (
+        MarginalRollup.objects.filter(
+            survey_id__in=list(survey_ids), dimension=ALL, grain=Grain.MONTH
+        )
+        .order_by("period")
+        .values_list("period", flat=True)
+        .first()
+    )
+    return first

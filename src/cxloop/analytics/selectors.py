@@ -2,22 +2,23 @@
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cxloop.analytics.cube import first_rollup_day, rollup_totals
 from cxloop.analytics.engine import metric_histograms
+from cxloop.analytics.histograms import Histogram, nps_of
 from cxloop.analytics.metrics import (
     CesResult,
     CsatResult,
     NpsResult,
     ces_from_counts,
     csat_from_counts,
-    nps_from_counts,
     score_distribution,
 )
 from cxloop.analytics.models import MarginalRollup, MetricTarget
@@ -55,38 +56,25 @@ class SurveySummary:
 
 
 def survey_summary(*, survey: Survey, filters: ResponseFilters) -> SurveySummary:
-    """NPS, CSAT and CES of a survey's (filtered) responses, in two queries.
+    """NPS, CSAT and CES of a survey's (filtered) responses, with the latest comments.
 
-    One GROUP BY over the three headline score columns yields every count the metrics
-    need (at most 11 × 10 × 7 groups), the second query reads the latest comments.
+    Read from the rollups in one aggregate when they can answer (any date range, at most one
+    attribute or several dimension filters); otherwise one GROUP BY over the three headline
+    score columns of the raw responses. Either way a second query reads the latest comments.
     """
     definition = survey_definition(survey)
     types = {question.type for question in definition.questions}
     csat_scale = next((q.scale for q in definition.questions if q.type == "csat"), None)
     ces_scale = next((q.scale for q in definition.questions if q.type == "ces"), None)
-    condition = filters.to_q(time_zone=ZoneInfo(survey.organization.time_zone))
-    base = Response.objects.filter(survey=survey).filter(condition)
-    groups = base.values_list("nps_score", "csat_score", "ces_score").annotate(n=Count("id"))
-    nps_counts: Counter[int] = Counter()
-    csat_counts: Counter[int] = Counter()
-    ces_counts: Counter[int] = Counter()
-    total = 0
-    for nps_score, csat_score, ces_score, n in groups.order_by():
-        total += n
-        if nps_score is not None:
-            nps_counts[nps_score] += n
-        if csat_score is not None:
-            csat_counts[csat_score] += n
-        if ces_score is not None:
-            ces_counts[ces_score] += n
+    organization = survey.organization
+    time_zone = ZoneInfo(organization.time_zone)
+    counts = summary_counts_from_rollups(survey, filters, time_zone)
+    if counts is None:
+        counts = summary_counts_from_scan(survey, filters, time_zone)
+    total, nps_counts, csat_counts, ces_counts = counts
     has_nps = bool(types & {"nps", "nps_plus"})
-    nps = None
-    if has_nps:
-        nps = nps_from_counts(
-            promoters=sum(n for score, n in nps_counts.items() if score >= 9),
-            passives=sum(n for score, n in nps_counts.items() if 7 <= score <= 8),
-            detractors=sum(n for score, n in nps_counts.items() if score <= 6),
-        )
+    nps = nps_of(Histogram.from_mapping("nps", nps_counts)) if has_nps else None
+    base = Response.objects.filter(survey=survey).filter(filters.to_q(time_zone=time_zone))
     comments = tuple(
         base.exclude(comment="")
         .only("id", "survey_id", "submitted_at", "language", "nps_score", "comment")
@@ -102,6 +90,57 @@ def survey_summary(*, survey: Survey, filters: ResponseFilters) -> SurveySummary
         ces_scale=ces_scale,
         latest_comments=comments,
     )
+
+
+SummaryCounts = tuple[int, Counter[int], Counter[int], Counter[int]]
+
+
+def summary_counts_from_rollups(
+    survey: Survey, filters: ResponseFilters, time_zone: ZoneInfo
+) -> SummaryCounts | None:
+    first = filters.date_from or first_rollup_day((survey.pk,))
+    # A response may arrive a few minutes "from the future" (client clocks): include tomorrow.
+    last = filters.date_to or timezone.now().astimezone(time_zone).date() + timedelta(days=1)
+    if first is None or first > last:
+        return 0, Counter(), Counter(), Counter()
+    query = MetricQuery(
+        metric="nps",
+        survey_ids=(survey.pk,),
+        date_from=first,
+        date_to=last,
+        filters=replace(filters, date_from=None, date_to=None),
+        interval=None,
+    )
+    totals = rollup_totals(query, organization=survey.organization)
+    if totals is None:
+        return None
+
+    def bins(metric: str, low: int, high: int) -> Counter[int]:
+        return Counter(
+            {s: totals[f"{metric}_{s}"] for s in range(low, high + 1) if totals[f"{metric}_{s}"]}
+        )
+
+    return totals["n"], bins("nps", 0, 10), bins("csat", 1, 10), bins("ces", 1, 7)
+
+
+def summary_counts_from_scan(
+    survey: Survey, filters: ResponseFilters, time_zone: ZoneInfo
+) -> SummaryCounts:
+    base = Response.objects.filter(survey=survey).filter(filters.to_q(time_zone=time_zone))
+    groups = base.values_list("nps_score", "csat_score", "ces_score").annotate(n=Count("id"))
+    nps_counts: Counter[int] = Counter()
+    csat_counts: Counter[int] = Counter()
+    ces_counts: Counter[int] = Counter()
+    total = 0
+    for nps_score, csat_score, ces_score, n in groups.order_by():
+        total += n
+        if nps_score is not None:
+            nps_counts[nps_score] += n
+        if csat_score is not None:
+            csat_counts[csat_score] += n
+        if ces_score is not None:
+            ces_counts[ces_score] += n
+    return total, nps_counts, csat_counts, ces_counts
 
 
 def _surveys_for_metric(
