@@ -8,7 +8,7 @@ export PORT
 LOCALE_IGNORE := --ignore=.venv --ignore=node_modules --ignore=var --ignore=tests
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve worker test lint typecheck check-migrations check-messages pytest test-pytest messages clean
+.PHONY: help install demo serve worker test lint typecheck check-migrations check-messages pytest test-pytest messages clean bench
 
 help:
 	@echo "make demo    install everything, migrate, load demo data, start server + worker on :$(PORT)"
@@ -68,6 +68,12 @@ test-pytest: pytest
 messages: install
 	$(BIN)/cxloop makemessages --no-obsolete --no-location -l zh_Hans -l zh_Hant -l en $(LOCALE_IGNORE)
 	$(BIN)/cxloop compilemessages $(LOCALE_IGNORE)
+
+# Dashboard benchmark on N synthetic responses; its own SQLite file unless DATABASE_URL is set.
+N ?= 10000000
+bench: install
+	DATABASE_URL="$${DATABASE_URL:-sqlite:///$(CURDIR)/var/bench.sqlite3}" \
+		$(BIN)/python -c 'from cxloop.bench import cli; cli()' --responses $(N)
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
