@@ -50,6 +50,13 @@ def test_one_invitation_per_ninety_days_across_surveys() -> None:
     assert decide(last + timedelta(days=90), [last]).allowed
 
 
+def test_an_invitation_scheduled_for_later_also_keeps_the_gap() -> None:
+    tomorrow_morning = NOON_SHANGHAI + timedelta(hours=21)
+    decision = decide(NOON_SHANGHAI, [tomorrow_morning])
+    assert (decision.allowed, decision.reason) == (False, RECENTLY_INVITED)
+    assert decision.retry_at == tomorrow_morning + timedelta(days=90)
+
+
 def test_survey_override_allows_a_shorter_gap() -> None:
     weekly = FatigueRules(min_days_between=7, max_per_year=52)
     last = NOON_SHANGHAI - timedelta(days=8)

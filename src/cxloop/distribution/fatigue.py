@@ -89,17 +89,19 @@ def fatigue_decision(
     rules: FatigueRules,
     opted_out: bool = False,
 ) -> FatigueDecision:
-    """Decide one send. `previous_invitations` are earlier sends to this contact on any
-    survey and channel (skipped ones excluded)."""
+    """Decide one send. `previous_invitations` are this contact's other invitations on any
+    survey and channel, sent or scheduled (skipped ones excluded)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     if opted_out:
         return FatigueDecision(False, OPTED_OUT)
-    earlier = sorted(t for t in previous_invitations if t <= now)
-    if earlier and rules.min_days_between:
-        free_from = earlier[-1] + timedelta(days=rules.min_days_between)
-        if now < free_from:
-            return FatigueDecision(False, RECENTLY_INVITED, free_from)
+    # Invitations already scheduled for later (deferred past quiet hours, delayed by a rule)
+    # count as much as sent ones: the gap is kept on both sides of `now`.
+    gap = timedelta(days=rules.min_days_between)
+    too_close = sorted(t for t in previous_invitations if abs(now - t) < gap)
+    if too_close:
+        return FatigueDecision(False, RECENTLY_INVITED, too_close[-1] + gap)
+    earlier = sorted(previous_invitations)
     in_last_year = [t for t in earlier if t > now - YEAR]
     if len(in_last_year) >= rules.max_per_year:
         # The oldest send of the window leaves it a year after it happened.

@@ -4,7 +4,8 @@
 import logging
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from cxloop.common.errors import FieldError, InputError
 from cxloop.common.languages import SURVEY_LANGUAGES, current_survey_language
-from cxloop.common.text import has_nul
+from cxloop.common.text import has_nul, is_attribute_name
 from cxloop.contacts.models import Contact
 from cxloop.distribution.fatigue import QUIET_HOURS, FatigueRules, fatigue_decision
 from cxloop.distribution.models import (
@@ -56,8 +57,8 @@ from cxloop.distribution.sms.providers import (
 )
 from cxloop.organizations.models import Organization
 from cxloop.responses.models import Response, ResponseSource
-from cxloop.responses.services import response_submit
-from cxloop.surveys.models import Survey
+from cxloop.responses.services import SurveyNotAcceptingResponses, response_submit
+from cxloop.surveys.models import Survey, SurveyStatus
 
 logger = logging.getLogger(__name__)
 
@@ -493,3 +494,68 @@ def invitation_respond(
         invitation.completed_at = timezone.now()
         invitation.save(update_fields=["response", "status", "completed_at"])
     return response
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationBatch:
+    queued: tuple[Invitation, ...]
+    skipped: tuple[tuple[Contact, str], ...]  # contact and reason
+    unknown: tuple[str, ...]  # external ids with no contact in the organization
+
+
+def invitations_queue(
+    *,
+    survey: Survey,
+    channel: str,
+    batch_key: str,
+    external_ids: Sequence[str] = (),
+    segment: Mapping[str, Sequence[str]] | None = None,
+    attributes: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> InvitationBatch:
+    """Invite contacts named by external id, or a segment (attribute → allowed values).
+
+    Each contact goes through `invitation_create`, so fatigue rules and opt-outs apply and
+    repeating the same batch changes nothing. Contacts without an address for the channel
+    are skipped with the reason ``no_email`` / ``no_phone``.
+    """
+    if survey.status != SurveyStatus.ACTIVE:
+        raise SurveyNotAcceptingResponses(survey.status)
+    if channel not in InvitationChannel.values:
+        raise InputError.single("channel", _("Use email, sms or link."))
+    contacts = Contact.objects.filter(organization_id=survey.organization_id)
+    unknown: tuple[str, ...] = ()
+    if external_ids:
+        wanted = list(dict.fromkeys(external_ids))
+        contacts = contacts.filter(external_id__in=wanted)
+        found = set(contacts.values_list("external_id", flat=True))
+        unknown = tuple(e for e in wanted if e not in found)
+    elif segment:
+        for name, values in segment.items():
+            if not is_attribute_name(name):
+                raise InputError.single(f"segment.{name}", _("Unknown attribute name."))
+            contacts = contacts.filter(**{f"attributes__{name}__in": list(values)})
+    else:
+        raise InputError.single("contacts", _("Name the contacts or a segment to invite."))
+    queued: list[Invitation] = []
+    skipped: list[tuple[Contact, str]] = []
+    for contact in contacts.order_by("pk").iterator(chunk_size=500):
+        if channel == InvitationChannel.EMAIL and not contact.email:
+            skipped.append((contact, "no_email"))
+            continue
+        if channel == InvitationChannel.SMS and not contact.phone:
+            skipped.append((contact, "no_phone"))
+            continue
+        invitation, _created = invitation_create(
+            survey=survey,
+            contact=contact,
+            channel=channel,
+            batch_key=batch_key,
+            attributes=attributes,
+            now=now,
+        )
+        if invitation.status == InvitationStatus.SKIPPED:
+            skipped.append((contact, invitation.reason))
+        else:
+            queued.append(invitation)
+    return InvitationBatch(tuple(queued), tuple(skipped), unknown)
