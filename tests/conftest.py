@@ -4,7 +4,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from cxloop.organizations.models import ApiKey, Membership, Organization
+from cxloop.organizations.models import Membership, Organization
 from cxloop.organizations.services import api_key_create
 from tests.factories import MembershipFactory
 
@@ -82,9 +82,3 @@ def api_client(
     organization: Organization, make_api_client: Callable[[Organization], ApiClient]
 ) -> ApiClient:
     return make_api_client(organization)
-
-
-@pytest.fixture
-def api_key(organization: Organization) -> ApiKey:
-    key, _raw = api_key_create(organization=organization, name="fixture")
-    return key

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from cxloop.analytics.metrics import nps_from_weighted_totals
 from cxloop.organizations.models import Membership, Organization
 from cxloop.responses.services import response_submit
 from cxloop.surveys.models import Survey
@@ -243,8 +244,21 @@ def test_weights_from_an_attribute_use_kish_effective_sample_size(
     assert body["source"] == "scan"
     unweighted = api_client.get("/api/v1/metrics", {**params, "weight": ""}).json()["overall"]
     assert unweighted["value"] == pytest.approx(nps([10, 0, 8, 9]))
-    # Kish: n_eff = 25 / 7 ≈ 3.57 < 4, so the weighted interval is wider than with equal weights.
-    assert (overall["ci_high"] - overall["ci_low"]) > 0
+    # Kish: n_eff = (Σw)² / Σw² = 25 / 7 ≈ 3.57 drives the interval, not the raw n of 4.
+    expected = nps_from_weighted_totals(
+        promoters_w=3, passives_w=1, detractors_w=1, sum_w=5, sum_w2=7, n=4
+    )
+    assert expected.effective_n == pytest.approx(25 / 7)
+    assert (overall["ci_low"], overall["ci_high"]) == (
+        pytest.approx(expected.ci_low),
+        pytest.approx(expected.ci_high),
+    )
+    unweighted_same_shares = nps_from_weighted_totals(
+        promoters_w=3, passives_w=1, detractors_w=1, sum_w=5, sum_w2=5, n=5
+    )
+    assert overall["ci_high"] - overall["ci_low"] > (
+        unweighted_same_shares.ci_high - unweighted_same_shares.ci_low
+    )
 
 
 def test_equal_weights_give_the_unweighted_figures(survey: Survey, api_client: ApiClient) -> None:

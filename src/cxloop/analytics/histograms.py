@@ -96,13 +96,6 @@ def _add_weights(
     return tuple(x + y for x, y in zip(left, right, strict=True))
 
 
-def sum_histograms(metric: str, histograms: Iterable[Histogram]) -> Histogram:
-    total = Histogram.empty(metric)
-    for histogram in histograms:
-        total = total + histogram
-    return total
-
-
 def category_scores(categories: Iterable[str]) -> set[int]:
     scores: set[int] = set()
     for category in categories:
