@@ -189,3 +189,23 @@ def test_the_sms_short_link_leads_to_the_personal_link(survey: Survey, contact: 
     assert response.status_code == 302
     assert response["Location"] == f"/i/{invitation_token(invitation)}"
     assert Client().get("/r/nosuchcode").status_code == 404
+
+
+def test_a_delayed_send_is_scheduled_then_and_judged_by_the_rules_of_then(
+    survey: Survey, contact: Contact
+) -> None:
+    # Two hours after noon in Shanghai is 14:00: no quiet hours, scheduled exactly then.
+    later = NOON_SHANGHAI + timedelta(hours=2)
+    invitation = invite(survey, contact, send_at=later)
+    assert invitation.status == InvitationStatus.QUEUED
+    assert invitation.scheduled_at == later
+
+
+def test_a_delayed_send_landing_in_quiet_hours_waits_for_the_morning(
+    survey: Survey, contact: Contact
+) -> None:
+    # Noon + 10 h is 22:00 in Shanghai: inside the default 21:00–09:00 quiet hours.
+    invitation = invite(survey, contact, send_at=NOON_SHANGHAI + timedelta(hours=10))
+    assert invitation.status == InvitationStatus.QUEUED
+    assert invitation.reason == "quiet_hours"
+    assert invitation.scheduled_at == datetime(2026, 5, 7, 1, 0, tzinfo=UTC)  # 09:00 next day

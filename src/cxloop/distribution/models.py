@@ -48,6 +48,7 @@ class InvitationChannel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     SMS = "sms", _("SMS")
     LINK = "link", _("Personal link")
+    WIDGET = "widget", _("Website widget")
 
 
 class InvitationStatus(models.TextChoices):
@@ -154,6 +155,8 @@ class Invitation(models.Model):
             models.Index(fields=("contact", "status", "created_at"), name="invitation_contact"),
             models.Index(fields=("survey", "status"), name="invitation_survey_status"),
             models.Index(fields=("status", "scheduled_at"), name="invitation_due"),
+            # Waves and event rules find their invitations by batch ("wave-run:12", "event:9").
+            models.Index(fields=("organization", "batch_key"), name="invitation_batch"),
         ]
 
     def __str__(self) -> str:

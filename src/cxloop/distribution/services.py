@@ -379,6 +379,7 @@ def invitation_create(
     batch_key: str,
     attributes: Mapping[str, str] | None = None,
     now: datetime | None = None,
+    send_at: datetime | None = None,
 ) -> tuple[Invitation, bool]:
     """Invite a contact, or record why not; return the invitation and whether it is new.
 
@@ -386,12 +387,17 @@ def invitation_create(
     batches cannot both decide the contact is free. The same (survey, contact, batch_key)
     returns the existing invitation: retried requests and restarted workers never invite
     twice.
+
+    ``send_at`` delays the send (an event rule's "two hours after delivery"): the fatigue
+    rules and quiet hours are applied at that moment, not at ``now``.
     """
     if channel not in InvitationChannel.values:
         raise InputError.single("channel", _("Use email, sms or link."))
     if contact.organization_id != survey.organization_id:
         raise InputError.single("contacts", _("This contact belongs to another organization."))
     now = now or timezone.now()
+    if send_at is not None and send_at > now:
+        now = send_at
     with transaction.atomic():
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
         existing = Invitation.objects.filter(
@@ -512,6 +518,7 @@ def invitations_queue(
     segment: Mapping[str, Sequence[str]] | None = None,
     attributes: Mapping[str, str] | None = None,
     now: datetime | None = None,
+    send_at: datetime | None = None,
 ) -> InvitationBatch:
     """Invite contacts named by external id, or a segment (attribute → allowed values).
 
@@ -553,6 +560,7 @@ def invitations_queue(
             batch_key=batch_key,
             attributes=attributes,
             now=now,
+            send_at=send_at,
         )
         if invitation.status == InvitationStatus.SKIPPED:
             skipped.append((contact, invitation.reason))
