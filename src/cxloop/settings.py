@@ -198,6 +198,20 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Behind a TLS-terminating proxy Django sees plain HTTP; trust the proxy's
+# X-Forwarded-Proto only when the operator says the proxy sets it (else clients could).
+if env_bool("CXLOOP_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# A public https:// address means customers must never be served over plain HTTP.
+SECURE_SSL_REDIRECT = env_bool(
+    "CXLOOP_SSL_REDIRECT", not DEBUG and PUBLIC_URL.startswith("https://")
+)
+try:
+    SECURE_HSTS_SECONDS = int(os.environ.get("CXLOOP_HSTS_SECONDS", "0"))
+except ValueError as error:
+    raise ImproperlyConfigured("CXLOOP_HSTS_SECONDS must be a whole number of seconds.") from error
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("CXLOOP_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("CXLOOP_HSTS_PRELOAD", False)
 
 LOGGING = {
     "version": 1,
