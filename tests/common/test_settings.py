@@ -18,7 +18,7 @@ def run_cxloop(
     args: list[str], env: dict[str, str], tmp_path: Path
 ) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CXLOOP_")}
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
         [sys.executable, "-m", "cxloop", *args],
         env={**clean, "CXLOOP_VAR_DIR": str(tmp_path), **env},
         capture_output=True,
