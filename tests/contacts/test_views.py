@@ -12,6 +12,8 @@ from openpyxl import Workbook
 
 from cxloop.contacts.models import Contact
 from cxloop.contacts.services import contact_opt_out, contact_upsert
+from cxloop.distribution.models import Invitation
+from cxloop.distribution.services import invitation_create
 from cxloop.organizations.models import Membership, Organization, Role
 from cxloop.responses.models import Response
 from tests.factories import MembershipFactory, answer, survey_for
@@ -205,6 +207,43 @@ def test_the_detail_page_lists_fields_attributes_and_responses(
     # Shown in the organization's time zone (Asia/Shanghai, UTC+8).
     assert "2026-01-02 11:04" in html
     assert 'data-testid="invitations"' in html
+    assert "No invitations yet." in html
+
+
+def test_the_detail_page_lists_every_invitation_with_its_outcome(
+    member_client: Client, organization: Organization, django_assert_num_queries: Any
+) -> None:
+    contact, _ = contact_upsert(
+        organization=organization,
+        data={"external_id": "m1", "email": "li@example.com", "phone": "+8613800000000"},
+    )
+    other, _ = contact_upsert(organization=organization, data={"external_id": "m2"})
+    survey = survey_for(organization, name="Store visit")
+    noon = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
+    sent, _new = invitation_create(
+        survey=survey, contact=contact, channel="email", batch_key="wave-1", now=noon
+    )
+    # The second one within the 90-day gap is skipped, and the page says why.
+    invitation_create(survey=survey, contact=contact, channel="sms", batch_key="wave-2", now=noon)
+    invitation_create(survey=survey, contact=other, channel="email", batch_key="wave-1", now=noon)
+    response = answer(survey, 10)
+    Invitation.objects.filter(pk=sent.pk).update(
+        status="completed", response=response, completed_at=noon
+    )
+    page = member_client.get(url("detail", organization, contact.pk))
+    html = page.content.decode()
+    rows = html.count('data-testid="invitation-row"')
+    assert rows == 2
+    assert "recently_invited" in html
+    assert reverse("responses:detail", args=[organization.slug, response.pk]) in html
+    assert "2026-03-02 12:00" in html  # scheduled at noon in Shanghai
+    # The query count does not grow with the number of invitations.
+    for batch in range(5):
+        invitation_create(
+            survey=survey, contact=contact, channel="email", batch_key=f"more-{batch}", now=noon
+        )
+    with django_assert_num_queries(6):
+        member_client.get(url("detail", organization, contact.pk))
 
 
 def test_staff_can_opt_a_contact_out_and_back_in(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from cxloop.common.errors import FieldError, InputError
 from cxloop.common.text import has_nul, is_attribute_name
 from cxloop.contacts.models import Channel, Contact
+from cxloop.distribution.models import Invitation
 from cxloop.organizations.models import Organization
 from cxloop.responses.models import Response
 
@@ -108,6 +109,16 @@ def contact_responses(*, organization: Organization, contact: Contact) -> QueryS
         Response.objects.filter(organization=organization, contact=contact)
         .select_related("survey")
         .order_by("-submitted_at", "-id")
+    )
+
+
+def contact_invitations(*, organization: Organization, contact: Contact) -> QuerySet[Invitation]:
+    """Every invitation of the contact, skipped ones included (with their reason), newest
+    first."""
+    return (
+        Invitation.objects.filter(organization=organization, contact=contact)
+        .select_related("survey")
+        .order_by("-created_at", "-id")
     )
 
 

@@ -17,6 +17,7 @@ from cxloop.contacts.selectors import (
     contact_attribute_names,
     contact_filters,
     contact_get,
+    contact_invitations,
     contact_list,
     contact_responses,
 )
@@ -90,11 +91,15 @@ def contact_detail_page(
     contact = _contact_or_404(membership, contact_id)
     responses = contact_responses(organization=membership.organization, contact=contact)
     shown = list(responses[: RESPONSES_SHOWN + 1])
+    invitations = contact_invitations(organization=membership.organization, contact=contact)
+    shown_invitations = list(invitations[: RESPONSES_SHOWN + 1])
     context = {
         "membership": membership,
         "contact": contact,
         "responses": shown[:RESPONSES_SHOWN],
         "more_responses": len(shown) > RESPONSES_SHOWN,
+        "invitations": shown_invitations[:RESPONSES_SHOWN],
+        "more_invitations": len(shown_invitations) > RESPONSES_SHOWN,
         "channels": channel_states(contact),
     }
     return render(request, "contacts/detail.html", context)
