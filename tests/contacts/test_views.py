@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import Workbook
 
-from cxloop.contacts.models import Contact
-from cxloop.contacts.services import contact_opt_out, contact_upsert
+from cxloop.contacts.models import Contact, ContactImport
+from cxloop.contacts.services import contact_import_start, contact_opt_out, contact_upsert
 from cxloop.distribution.models import Invitation
 from cxloop.distribution.services import invitation_create
 from cxloop.organizations.models import Membership, Organization, Role
@@ -130,31 +130,63 @@ def test_the_query_count_does_not_grow_with_the_contacts(
 # --- Import ----------------------------------------------------------------------------
 
 
-def test_import_shows_the_row_by_row_report(
-    member_client: Client, organization: Organization
+def test_import_runs_in_the_background_and_shows_the_row_by_row_report(
+    member_client: Client,
+    organization: Organization,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     content = "姓名,手机,外部ID\n李伟,13800138000,a\n王芳,12345,b\n".encode("utf-8-sig")
-    page = member_client.post(
-        url("import", organization), {"file": SimpleUploadedFile("c.csv", content)}
-    )
-    assert page.status_code == 200
-    report = page.context["report"]
-    assert (report.created, report.failed_rows) == (1, 1)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        posted = member_client.post(
+            url("import", organization), {"file": SimpleUploadedFile("c.csv", content)}
+        )
+    job = ContactImport.objects.get(organization=organization)
+    assert posted.status_code == 302
+    assert posted["Location"] == url("import_detail", organization, job.pk)
+    # Before the worker has run, the page says how far it is and polls for progress.
+    waiting = member_client.get(posted["Location"]).content.decode()
+    assert 'data-status="queued"' in waiting and "hx-trigger" in waiting
+    assert "0 of 2 rows processed" in waiting
+    assert not Contact.objects.exists()
+
+    for callback in queued:
+        callback()  # the worker runs the import
+    page = member_client.get(posted["Location"], headers={"HX-Request": "true"})
     html = page.content.decode()
+    assert 'data-status="done"' in html and "hx-trigger" not in html
+    assert "<html" not in html  # htmx gets the fragment only
     assert 'data-testid="row-error"><td class="num">3</td><td>手机</td>' in html
     assert Contact.objects.filter(organization=organization).count() == 1
+    listing = member_client.get(url("import", organization)).content.decode()
+    assert "c.csv" in listing and "2 / 2" in listing
 
 
-def test_import_of_an_xlsx_upload(member_client: Client, organization: Organization) -> None:
+def test_import_of_an_xlsx_upload(
+    member_client: Client, organization: Organization, django_capture_on_commit_callbacks: Any
+) -> None:
     workbook = Workbook()
     workbook.active.append(["email", "tier"])
     workbook.active.append(["a@example.com", "gold"])
     buffer = io.BytesIO()
     workbook.save(buffer)
     upload = SimpleUploadedFile("c.xlsx", buffer.getvalue())
-    page = member_client.post(url("import", organization), {"file": upload})
-    assert page.context["report"].created == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        member_client.post(url("import", organization), {"file": upload})
+    assert ContactImport.objects.get(organization=organization).created == 1
     assert Contact.objects.get(organization=organization).attributes == {"tier": "gold"}
+
+
+def test_another_organization_cannot_see_an_import(
+    member_client: Client, organization: Organization, other_membership: Membership
+) -> None:
+    mine = contact_import_start(
+        organization=organization, file=io.BytesIO(b"email\na@example.com\n"), filename="c.csv"
+    )
+    stranger = client_for(other_membership)
+    assert stranger.get(url("import_detail", organization, mine.pk)).status_code == 404
+    theirs = url("import_detail", other_membership.organization, mine.pk)
+    assert stranger.get(theirs).status_code == 404
+    assert member_client.get(url("import_detail", organization, mine.pk)).status_code == 200
 
 
 def test_a_file_that_cannot_be_imported_gets_a_form_message(
@@ -167,6 +199,7 @@ def test_a_file_that_cannot_be_imported_gets_a_form_message(
     missing = member_client.post(url("import", organization), {})
     assert missing.status_code == 400
     assert not Contact.objects.exists()
+    assert not ContactImport.objects.exists()
 
 
 def test_import_is_for_editors_only(organization: Organization) -> None:

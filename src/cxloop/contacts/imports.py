@@ -9,7 +9,7 @@ import csv
 import io
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import IO, Any
@@ -183,6 +183,7 @@ class _Source:
 
     def __init__(self, file: IO[bytes], kind: str, encoding: str = "") -> None:
         self.file, self.kind, self.encoding = file, kind, encoding
+        self.rows = 0  # non-blank rows after the headings, once counted
 
     def records(self) -> Iterator[Sequence[Any]]:
         if self.kind == "xlsx":
@@ -226,7 +227,7 @@ def _open(file: IO[bytes], filename: str) -> _Source:
     extension = os.path.splitext(filename.lower())[1]
     if start == XLSX_MAGIC:
         source = _Source(file, "xlsx")
-        _count_rows(source)
+        source.rows = _count_rows(source)
         return source
     if start == XLS_MAGIC or extension == ".xls":
         raise _file_error(
@@ -237,7 +238,7 @@ def _open(file: IO[bytes], filename: str) -> _Source:
     for encoding in CSV_ENCODINGS:
         source = _Source(file, "csv", encoding)
         try:
-            _count_rows(source)
+            source.rows = _count_rows(source)
         except UnicodeDecodeError:
             continue
         except csv.Error as error:
@@ -248,10 +249,25 @@ def _open(file: IO[bytes], filename: str) -> _Source:
     raise _file_error(_("The file's text encoding is not UTF-8 or GB18030. Save it as UTF-8 CSV."))
 
 
+def check_contact_file(*, file: IO[bytes], filename: str) -> int:
+    """The number of rows to import, or InputError on "file" if the file as a whole cannot
+    be imported (format, encoding, size, row count, headings): nothing is written."""
+    source = _open(file, filename)
+    rows = _rows(source)
+    try:
+        next(rows, None)  # the headings are checked before the first row
+    finally:
+        rows.close()
+    return source.rows
+
+
 def read_contact_rows(*, file: IO[bytes], filename: str) -> Iterator[ImportedRow]:
     """Yield the file's non-blank rows as contact data; raise InputError on "file" first if
     the file as a whole cannot be imported."""
-    source = _open(file, filename)
+    return _rows(_open(file, filename))
+
+
+def _rows(source: _Source) -> Generator[ImportedRow, None, None]:
     records = source.records()
     try:
         headings = next(records, None)

@@ -1,5 +1,6 @@
 from typing import ClassVar
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -67,3 +68,63 @@ class Contact(models.Model):
         if channel == Channel.SMS:
             return self.sms_opted_out_at is not None
         raise ValueError(f"unknown channel {channel!r}")
+
+
+class ContactImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Finished")
+    FAILED = "failed", _("Failed")
+
+
+class ContactImport(models.Model):
+    """One uploaded contact file, imported in the background.
+
+    The file was checked as a whole before it was accepted; the worker then upserts its rows
+    in chunks, each committed with the progress it made (``rows_done_through``), so a
+    restarted worker resumes after the last committed chunk instead of repeating rows.
+    The file is kept in the database (at most 20 MB) so any worker machine can read it, and
+    dropped once the import has finished.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="contact_imports"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filename = models.CharField(max_length=255)
+    content = models.BinaryField(editable=False)
+    status = models.CharField(
+        max_length=8, choices=ContactImportStatus.choices, default=ContactImportStatus.QUEUED
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    # The spreadsheet row number (headings are row 1) of the last row whose chunk committed.
+    rows_done_through = models.PositiveIntegerField(default=1)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    failed_rows = models.PositiveIntegerField(default=0)
+    # [{"row": 3, "column": "手机", "message": "…"}], at most MAX_REPORTED_ROW_ERRORS.
+    errors = models.JSONField(default=list, blank=True)
+    errors_not_listed = models.PositiveIntegerField(default=0)
+    failure = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes: ClassVar = [
+            models.Index(fields=("organization", "-created_at"), name="contact_import_org_created")
+        ]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} of {self.filename} ({self.status})"
+
+    @property
+    def processed(self) -> int:
+        return self.created + self.updated + self.failed_rows
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {ContactImportStatus.DONE, ContactImportStatus.FAILED}

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from cxloop.common.errors import FieldError, InputError
 from cxloop.common.text import has_nul, is_attribute_name
-from cxloop.contacts.models import Channel, Contact
+from cxloop.contacts.models import Channel, Contact, ContactImport
 from cxloop.distribution.models import Invitation
 from cxloop.organizations.models import Organization
 from cxloop.responses.models import Response
@@ -109,6 +109,19 @@ def contact_responses(*, organization: Organization, contact: Contact) -> QueryS
         Response.objects.filter(organization=organization, contact=contact)
         .select_related("survey")
         .order_by("-submitted_at", "-id")
+    )
+
+
+def contact_imports_recent(*, organization: Organization, limit: int = 10) -> list[ContactImport]:
+    # The uploaded file may be 20 MB: never load it to list imports.
+    return list(ContactImport.objects.filter(organization=organization).defer("content")[:limit])
+
+
+def contact_import_get(*, organization: Organization, import_id: int) -> ContactImport | None:
+    return (
+        ContactImport.objects.filter(organization=organization, pk=import_id)
+        .defer("content")
+        .first()
     )
 
 

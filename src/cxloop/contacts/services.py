@@ -1,10 +1,12 @@
 """Writing contacts: upserts (API, imports), opt-outs and the unsubscribe link."""
 
+import io
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO, Any
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -13,8 +15,14 @@ from django.utils.translation import gettext as _
 
 from cxloop.common.errors import FieldError, InputError
 from cxloop.contacts.cleaning import ContactData, clean_contact_data
-from cxloop.contacts.imports import ImportedRow, read_contact_rows
-from cxloop.contacts.models import Channel, Contact, OptOutSource
+from cxloop.contacts.imports import ImportedRow, check_contact_file, read_contact_rows
+from cxloop.contacts.models import (
+    Channel,
+    Contact,
+    ContactImport,
+    ContactImportStatus,
+    OptOutSource,
+)
 from cxloop.contacts.selectors import UNSUBSCRIBE_SALT, unsubscribe_target
 from cxloop.organizations.models import Organization
 
@@ -149,27 +157,6 @@ class RowError:
     message: str
 
 
-@dataclass(slots=True)
-class ImportReport:
-    created: int = 0
-    updated: int = 0
-    failed_rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    errors_not_listed: int = 0  # errors beyond MAX_REPORTED_ROW_ERRORS
-
-    @property
-    def processed(self) -> int:
-        return self.created + self.updated + self.failed_rows
-
-    def add_errors(self, row: int, errors: Iterable[RowError]) -> None:
-        self.failed_rows += 1
-        for error in errors:
-            if len(self.errors) < MAX_REPORTED_ROW_ERRORS:
-                self.errors.append(error)
-            else:
-                self.errors_not_listed += 1
-
-
 def _row_errors(row: ImportedRow, error: InputError) -> list[RowError]:
     problems = []
     for item in error.errors:
@@ -180,28 +167,6 @@ def _row_errors(row: ImportedRow, error: InputError) -> list[RowError]:
             column = row.columns.get(top[0], top[0])
         problems.append(RowError(row=row.number, column=column, message=item.message))
     return problems
-
-
-def contacts_import(*, organization: Organization, file: IO[bytes], filename: str) -> ImportReport:
-    """Upsert every row of a CSV or XLSX file; each row stands alone.
-
-    The file as a whole is checked first (format, size, row count, headings) and refused
-    with an InputError on "file" before any row is written. Then bad rows are reported by
-    their spreadsheet row number and reason while good rows are kept. Empty cells leave
-    the contact's value unchanged, so a sparse sheet never wipes data.
-    """
-    report = ImportReport()
-    for row in read_contact_rows(file=file, filename=filename):
-        try:
-            _contact, created = contact_upsert(organization=organization, data=row.data)
-        except InputError as error:
-            report.add_errors(row.number, _row_errors(row, error))
-        else:
-            if created:
-                report.created += 1
-            else:
-                report.updated += 1
-    return report
 
 
 # --- Opt-outs and unsubscribe links ------------------------------------------------------
@@ -251,3 +216,127 @@ def unsubscribe_by_token(token: str) -> Contact:
     return contact_opt_out(
         contact=target.contact, channel=target.channel, source=OptOutSource.UNSUBSCRIBE_LINK
     )
+
+
+# --- Imports in the background -----------------------------------------------------------
+
+IMPORT_CHUNK_ROWS = 100
+
+
+def contact_import_start(
+    *,
+    organization: Organization,
+    file: IO[bytes],
+    filename: str,
+    by: AbstractBaseUser | AnonymousUser | None = None,
+) -> ContactImport:
+    """Accept a contact file and import it in the background.
+
+    The file as a whole is checked now (InputError on "file": nothing is kept); its rows are
+    upserted by the worker (`contact_import_run`), whose progress the import's page shows.
+    """
+    total_rows = check_contact_file(file=file, filename=filename)
+    file.seek(0)
+    job = ContactImport.objects.create(
+        organization=organization,
+        created_by=by if by is not None and by.is_authenticated else None,  # type: ignore[misc]
+        filename=filename[:255],
+        content=file.read(),
+        total_rows=total_rows,
+    )
+    # The task module imports this one; import here to keep services free of task wiring.
+    from cxloop.contacts.tasks import run_contact_import
+
+    transaction.on_commit(lambda: run_contact_import.enqueue(job.pk))
+    return job
+
+
+def _locked_import(import_id: int) -> ContactImport | None:
+    return ContactImport.objects.select_for_update().filter(pk=import_id).first()
+
+
+def _import_chunk(import_id: int, chunk: list[ImportedRow], expected_through: int) -> bool:
+    """Upsert one chunk and record its progress in the same transaction; False when another
+    worker got there first (the import is finished or has moved past this chunk)."""
+    with transaction.atomic():
+        job = _locked_import(import_id)
+        if job is None or job.is_finished or job.rows_done_through != expected_through:
+            return False
+        for row in chunk:
+            try:
+                _contact, created = contact_upsert(organization=job.organization, data=row.data)
+            except InputError as error:
+                job.failed_rows += 1
+                for problem in _row_errors(row, error):
+                    if len(job.errors) < MAX_REPORTED_ROW_ERRORS:
+                        job.errors.append(
+                            {"row": problem.row, "column": problem.column, "msg": problem.message}
+                        )
+                    else:
+                        job.errors_not_listed += 1
+            else:
+                if created:
+                    job.created += 1
+                else:
+                    job.updated += 1
+        job.rows_done_through = chunk[-1].number
+        job.save(
+            update_fields=[
+                "created",
+                "updated",
+                "failed_rows",
+                "errors",
+                "errors_not_listed",
+                "rows_done_through",
+            ]
+        )
+    return True
+
+
+def contact_import_run(*, import_id: int) -> ContactImport | None:
+    """Import the rows of an accepted file; safe to run again or twice at once.
+
+    Rows are upserted in chunks, each committed together with the import's progress, so a
+    worker that was killed resumes after the last committed chunk and no row is applied
+    twice. Returns the import (None if it was deleted).
+    """
+    with transaction.atomic():
+        job = _locked_import(import_id)
+        if job is None or job.is_finished:
+            return job
+        if job.status == ContactImportStatus.QUEUED:
+            job.status = ContactImportStatus.RUNNING
+            job.started_at = timezone.now()
+            job.save(update_fields=["status", "started_at"])
+    done_through = job.rows_done_through
+    try:
+        rows = read_contact_rows(file=io.BytesIO(bytes(job.content)), filename=job.filename)
+        chunk: list[ImportedRow] = []
+        for row in rows:
+            if row.number <= done_through:
+                continue
+            chunk.append(row)
+            if len(chunk) == IMPORT_CHUNK_ROWS:
+                if not _import_chunk(import_id, chunk, done_through):
+                    return ContactImport.objects.filter(pk=import_id).first()
+                done_through, chunk = chunk[-1].number, []
+        if chunk and not _import_chunk(import_id, chunk, done_through):
+            return ContactImport.objects.filter(pk=import_id).first()
+    except InputError as error:
+        # The file passed the checks when it was accepted; only a changed parser can get
+        # here. Say so rather than leave the import "importing" for ever.
+        return _import_finish(import_id, failure="; ".join(e.message for e in error.errors))
+    return _import_finish(import_id)
+
+
+def _import_finish(import_id: int, *, failure: str = "") -> ContactImport | None:
+    with transaction.atomic():
+        job = _locked_import(import_id)
+        if job is None or job.is_finished:
+            return job
+        job.status = ContactImportStatus.FAILED if failure else ContactImportStatus.DONE
+        job.failure = failure
+        job.finished_at = timezone.now()
+        job.content = b""  # the file is not needed any more; its report stays
+        job.save(update_fields=["status", "failure", "finished_at", "content"])
+    return job

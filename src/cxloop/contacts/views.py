@@ -17,16 +17,19 @@ from cxloop.contacts.selectors import (
     contact_attribute_names,
     contact_filters,
     contact_get,
+    contact_import_get,
+    contact_imports_recent,
     contact_invitations,
     contact_list,
     contact_responses,
 )
-from cxloop.contacts.services import contact_opt_in, contact_opt_out, contacts_import
+from cxloop.contacts.services import contact_import_start, contact_opt_in, contact_opt_out
 from cxloop.organizations.decorators import member_required
 from cxloop.organizations.models import Membership
 
 PAGE_SIZE = 50
 RESPONSES_SHOWN = 100
+IMPORT_REFRESH_SECONDS = 2
 
 
 @member_required()
@@ -61,20 +64,40 @@ def contact_list_page(request: HttpRequest, membership: Membership) -> HttpRespo
 def contact_import_page(request: HttpRequest, membership: Membership) -> HttpResponse:
     posted = request.method == "POST"
     form = ContactImportForm(request.POST, request.FILES) if posted else ContactImportForm()
-    report = None
     if posted and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            report = contacts_import(
+            job = contact_import_start(
                 organization=membership.organization,
                 file=cast(IO[bytes], upload),
                 filename=upload.name or "",
+                by=request.user,
             )
         except InputError as error:
             for message in error.by_field().values():
                 form.add_error("file", message)
-    context = {"membership": membership, "form": form, "report": report}
+        else:
+            return redirect("contacts:import_detail", membership.organization.slug, job.pk)
+    context = {
+        "membership": membership,
+        "form": form,
+        "imports": contact_imports_recent(organization=membership.organization),
+    }
     return render(request, "contacts/import.html", context, status=400 if form.errors else 200)
+
+
+@member_required(edit_surveys=True)
+def contact_import_detail_page(
+    request: HttpRequest, membership: Membership, import_id: int
+) -> HttpResponse:
+    job = contact_import_get(organization=membership.organization, import_id=import_id)
+    if job is None:
+        raise Http404
+    context = {"membership": membership, "job": job, "refresh_seconds": IMPORT_REFRESH_SECONDS}
+    # htmx polls the progress until the import has finished.
+    polled = request.headers.get("HX-Request") == "true"
+    template = "contacts/import_progress.html" if polled else "contacts/import_detail.html"
+    return render(request, template, context)
 
 
 def _contact_or_404(membership: Membership, contact_id: int) -> Contact:
