@@ -2,6 +2,7 @@
 
 Where no published worked example could be retrieved, expected values are computed by hand
 from the documented formula, with the intermediate values written out next to the assertion.
+Checks against published worked examples live in test_metrics_published.py.
 Reference quantiles were cross-checked against R's qt()/qnorm() (identical to SciPy's
 t.ppf/norm.ppf) to the digits shown.
 """
