@@ -67,6 +67,9 @@ class ApiClient:
     def put(self, path: str, payload: Any) -> Any:
         return self.client.put(path, payload, content_type="application/json", headers=self.headers)
 
+    def delete(self, path: str) -> Any:
+        return self.client.delete(path, headers=self.headers)
+
 
 @pytest.fixture
 def make_api_client(db: None) -> Callable[[Organization], ApiClient]:

@@ -1,10 +1,19 @@
 import uuid
+from dataclasses import asdict
+from datetime import time
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from cxloop.distribution.services import invitations_queue
-from cxloop.surveys.apis import survey_or_404
+from cxloop.distribution.fatigue import ContactRules
+from cxloop.distribution.selectors import contact_rules_overview, survey_contact_rules
+from cxloop.distribution.services import (
+    contact_policy_remove_override,
+    contact_policy_set,
+    invitations_queue,
+)
+from cxloop.surveys.apis import organization_of, survey_or_404
 
 router = Router(tags=["distribution"])
 surveys_router = Router(tags=["distribution"])
@@ -83,3 +92,87 @@ def create_invitations(
             "unknown": list(result.unknown),
         },
     )
+
+
+class ContactRulesIO(Schema):
+    min_days_between: int = Field(description="days between two invitations to one contact")
+    max_per_year: int = Field(description="invitations to one contact in any 365 days, at most")
+    quiet_start: time | None = Field(default=None, description='e.g. "21:00"; null for none')
+    quiet_end: time | None = Field(default=None, description='e.g. "09:00"; null for none')
+    link_valid_days: int = Field(description="how long a personal link stays valid")
+
+    @classmethod
+    def of(cls, rules: ContactRules) -> "ContactRulesIO":
+        return cls(**asdict(rules))
+
+    def rules(self) -> ContactRules:
+        return ContactRules(**self.model_dump())
+
+
+class SurveyContactRulesOut(ContactRulesIO):
+    survey_id: int
+    survey_name: str
+
+
+class ContactPolicyOut(Schema):
+    organization: ContactRulesIO
+    organization_is_default: bool = Field(description="true while cxloop's defaults apply")
+    surveys: list[SurveyContactRulesOut] = Field(description="surveys with their own rules")
+
+
+@router.get("/contact-policy", response=ContactPolicyOut, summary="Contact-frequency rules")
+def get_contact_policy(request: HttpRequest) -> dict[str, Any]:
+    overview = contact_rules_overview(organization=organization_of(request))
+    return {
+        "organization": ContactRulesIO.of(overview.default),
+        "organization_is_default": not overview.default_is_stored,
+        "surveys": [
+            SurveyContactRulesOut(
+                survey_id=o.survey_id, survey_name=o.survey_name, **asdict(o.rules)
+            )
+            for o in overview.overrides
+        ],
+    }
+
+
+@router.put("/contact-policy", response=ContactRulesIO, summary="Set the organization's rules")
+def put_contact_policy(request: HttpRequest, payload: ContactRulesIO) -> ContactRulesIO:
+    """Rules for every survey without its own: the gap between invitations, the yearly cap,
+    quiet hours (in each contact's time zone) and how long personal links stay valid."""
+    contact_policy_set(organization=organization_of(request), rules=payload.rules())
+    return payload
+
+
+@surveys_router.get(
+    "/{survey_id}/contact-policy",
+    response={200: ContactRulesIO},
+    summary="A survey's contact-frequency rules (its own, else the organization's)",
+)
+def get_survey_contact_policy(request: HttpRequest, survey_id: int) -> ContactRulesIO:
+    survey = survey_or_404(request, survey_id)
+    own = survey_contact_rules(organization=survey.organization, survey_id=survey.pk)
+    if own is None:
+        own = contact_rules_overview(organization=survey.organization).default
+    return ContactRulesIO.of(own)
+
+
+@surveys_router.put(
+    "/{survey_id}/contact-policy", response=ContactRulesIO, summary="Give a survey its own rules"
+)
+def put_survey_contact_policy(
+    request: HttpRequest, survey_id: int, payload: ContactRulesIO
+) -> ContactRulesIO:
+    survey = survey_or_404(request, survey_id)
+    contact_policy_set(organization=survey.organization, rules=payload.rules(), survey=survey)
+    return payload
+
+
+@surveys_router.delete(
+    "/{survey_id}/contact-policy",
+    response={204: None},
+    summary="Let a survey follow the organization's rules again",
+)
+def delete_survey_contact_policy(request: HttpRequest, survey_id: int) -> Status[None]:
+    survey = survey_or_404(request, survey_id)
+    contact_policy_remove_override(organization=survey.organization, survey=survey)
+    return Status(204, None)

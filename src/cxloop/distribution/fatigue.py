@@ -41,6 +41,18 @@ class FatigueRules:
 
 
 @dataclass(frozen=True, slots=True)
+class ContactRules:
+    """The contact-frequency settings an organization (or one survey) edits: the fatigue
+    rules plus how long a personal link stays valid."""
+
+    min_days_between: int
+    max_per_year: int
+    quiet_start: time | None
+    quiet_end: time | None
+    link_valid_days: int
+
+
+@dataclass(frozen=True, slots=True)
 class FatigueDecision:
     allowed: bool
     reason: str | None = None

@@ -4,7 +4,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from cxloop.distribution.models import Invitation, SmsConfiguration
+from cxloop.distribution.fatigue import ContactRules, FatigueRules
+from cxloop.distribution.models import ContactPolicy, Invitation, SmsConfiguration
 from cxloop.distribution.sms.credentials import CredentialsUnreadable, decrypt_credentials
 from cxloop.distribution.sms.providers import PROVIDERS, Storage
 from cxloop.organizations.models import Organization
@@ -75,3 +76,63 @@ def invitation_by_short_code(code: str) -> Invitation | None:
     if not code.isalnum() or len(code) > 12:
         return None
     return Invitation.objects.filter(short_code=code).first()
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyContactRules:
+    survey_id: int
+    survey_name: str
+    rules: ContactRules
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRulesOverview:
+    default: ContactRules
+    default_is_stored: bool  # False: the product defaults apply
+    overrides: tuple[SurveyContactRules, ...]
+
+
+def _rules_of(policy: ContactPolicy) -> ContactRules:
+    return ContactRules(
+        min_days_between=policy.min_days_between,
+        max_per_year=policy.max_per_year,
+        quiet_start=policy.quiet_start,
+        quiet_end=policy.quiet_end,
+        link_valid_days=policy.link_valid_days,
+    )
+
+
+def product_default_contact_rules() -> ContactRules:
+    rules = FatigueRules()
+    return ContactRules(
+        min_days_between=rules.min_days_between,
+        max_per_year=rules.max_per_year,
+        quiet_start=rules.quiet_start,
+        quiet_end=rules.quiet_end,
+        link_valid_days=ContactPolicy._meta.get_field("link_valid_days").get_default(),
+    )
+
+
+def contact_rules_overview(*, organization: Organization) -> ContactRulesOverview:
+    """The organization's contact-frequency rules and every survey that overrides them."""
+    policies = list(
+        ContactPolicy.objects.filter(organization=organization)
+        .select_related("survey")
+        .order_by("survey__name", "survey_id")
+    )
+    default = next((p for p in policies if p.survey_id is None), None)
+    return ContactRulesOverview(
+        default=_rules_of(default) if default else product_default_contact_rules(),
+        default_is_stored=default is not None,
+        overrides=tuple(
+            SurveyContactRules(p.survey.pk, p.survey.name, _rules_of(p))
+            for p in policies
+            if p.survey is not None
+        ),
+    )
+
+
+def survey_contact_rules(*, organization: Organization, survey_id: int) -> ContactRules | None:
+    """The survey's own override, or None when it follows the organization's rules."""
+    policy = ContactPolicy.objects.filter(organization=organization, survey_id=survey_id).first()
+    return _rules_of(policy) if policy else None

@@ -25,7 +25,7 @@ from cxloop.common.errors import FieldError, InputError
 from cxloop.common.languages import SURVEY_LANGUAGES, current_survey_language
 from cxloop.common.text import has_nul, is_attribute_name
 from cxloop.contacts.models import Contact
-from cxloop.distribution.fatigue import QUIET_HOURS, FatigueRules, fatigue_decision
+from cxloop.distribution.fatigue import QUIET_HOURS, ContactRules, FatigueRules, fatigue_decision
 from cxloop.distribution.models import (
     INVITATION_PROGRESS,
     ContactPolicy,
@@ -567,3 +567,74 @@ def invitations_queue(
         else:
             queued.append(invitation)
     return InvitationBatch(tuple(queued), tuple(skipped), unknown)
+
+
+# --- Contact-frequency rules ---------------------------------------------------------------
+
+MAX_DAYS_BETWEEN = 3650
+MAX_PER_YEAR_LIMIT = 365
+MAX_LINK_VALID_DAYS = 365
+
+
+def _check_range(errors: list[FieldError], field: str, value: int, low: int, high: int) -> None:
+    if not low <= value <= high:
+        errors.append(
+            FieldError(
+                field,
+                _("Enter a whole number from %(low)d to %(high)d.") % {"low": low, "high": high},
+            )
+        )
+
+
+def _clean_contact_rules(rules: ContactRules) -> None:
+    errors: list[FieldError] = []
+    _check_range(errors, "min_days_between", rules.min_days_between, 0, MAX_DAYS_BETWEEN)
+    _check_range(errors, "max_per_year", rules.max_per_year, 1, MAX_PER_YEAR_LIMIT)
+    _check_range(errors, "link_valid_days", rules.link_valid_days, 1, MAX_LINK_VALID_DAYS)
+    if (rules.quiet_start is None) != (rules.quiet_end is None):
+        field = "quiet_end" if rules.quiet_end is None else "quiet_start"
+        errors.append(FieldError(field, _("Give both the start and the end of quiet hours.")))
+    elif rules.quiet_start is not None and rules.quiet_start == rules.quiet_end:
+        errors.append(
+            FieldError("quiet_end", _("Quiet hours must end at another time than they start."))
+        )
+    if errors:
+        raise InputError(errors)
+
+
+def contact_policy_set(
+    *, organization: Organization, rules: ContactRules, survey: Survey | None = None
+) -> ContactPolicy:
+    """Set the organization's contact-frequency rules, or one survey's override of them.
+
+    Invitations already created keep their schedule; the rules apply to the next ones.
+    """
+    _clean_contact_rules(rules)
+    if survey is not None and survey.organization_id != organization.pk:
+        raise InputError.single("survey", _("This survey belongs to another organization."))
+    values = {
+        "min_days_between": rules.min_days_between,
+        "max_per_year": rules.max_per_year,
+        "quiet_start": rules.quiet_start,
+        "quiet_end": rules.quiet_end,
+        "link_valid_days": rules.link_valid_days,
+    }
+    with transaction.atomic():
+        if survey is None:
+            # The conditional unique constraint (one default per organization) settles races.
+            policy, _created = ContactPolicy.objects.select_for_update().update_or_create(
+                organization=organization, survey=None, defaults=values
+            )
+        else:
+            policy, _created = ContactPolicy.objects.select_for_update().update_or_create(
+                survey=survey, defaults={**values, "organization": organization}
+            )
+    return policy
+
+
+def contact_policy_remove_override(*, organization: Organization, survey: Survey) -> bool:
+    """Let the survey follow the organization's rules again; whether there was an override."""
+    deleted, _details = ContactPolicy.objects.filter(
+        organization=organization, survey=survey
+    ).delete()
+    return deleted > 0
