@@ -144,14 +144,21 @@ def test_the_page_shows_the_defaults_then_saves_the_organization_rules(
     )
 
 
-def test_a_bad_value_gets_a_message_next_to_the_field(
-    member_client: Client, organization: Organization
+def test_a_bad_value_gets_a_message_next_to_the_field_in_the_users_language(
+    member_client: Client, organization: Organization, settings: Any
 ) -> None:
+    settings.LANGUAGE_CODE = "en"
     page = member_client.post(page_url(organization), {**FORM, "quiet_end": ""})
     assert page.status_code == 400
     assert page.context["form"].errors["quiet_end"] == [
         "Give both the start and the end of quiet hours."
     ]
+    chinese = member_client.post(
+        page_url(organization),
+        {**FORM, "max_per_year": "0"},
+        headers={"Accept-Language": "zh-Hant"},
+    )
+    assert chinese.context["form"].errors["max_per_year"] == ["請輸入 1 到 365 之間的整數。"]
     assert not ContactPolicy.objects.exists()
 
 
