@@ -1,13 +1,21 @@
 import uuid
 from dataclasses import asdict
-from datetime import time
+from datetime import datetime, time
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
 
 from cxloop.distribution.fatigue import ContactRules
-from cxloop.distribution.selectors import contact_rules_overview, survey_contact_rules
+from cxloop.distribution.models import Invitation
+from cxloop.distribution.selectors import (
+    contact_rules_overview,
+    invitation_filters,
+    survey_contact_rules,
+    survey_invitations,
+)
 from cxloop.distribution.services import (
     contact_policy_remove_override,
     contact_policy_set,
@@ -176,3 +184,38 @@ def delete_survey_contact_policy(request: HttpRequest, survey_id: int) -> Status
     survey = survey_or_404(request, survey_id)
     contact_policy_remove_override(organization=survey.organization, survey=survey)
     return Status(204, None)
+
+
+class InvitationOut(Schema):
+    id: int
+    contact: str = Field(description="the contact's external id, else #<id>")
+    channel: str
+    status: str
+    reason: str = Field(description="why it was skipped or deferred")
+    failure: str
+    scheduled_at: datetime
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    opened_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    expires_at: datetime
+    response_id: int | None
+
+    @staticmethod
+    def resolve_contact(invitation: Invitation) -> str:
+        return invitation.contact.external_id or f"#{invitation.contact_id}"
+
+
+@surveys_router.get(
+    "/{survey_id}/invitations",
+    response=list[InvitationOut],
+    summary="A survey's invitations and where each one is (newest first)",
+)
+@paginate(LimitOffsetPagination)
+def list_invitations(request: HttpRequest, survey_id: int) -> QuerySet[Invitation]:
+    """Filters: `status` (queued, skipped, sent, delivered, failed, opened, started,
+    completed), `channel` (email, sms, link, widget), `reason` (e.g. recently_invited)."""
+    survey = survey_or_404(request, survey_id)
+    filters = invitation_filters(request.GET)
+    return survey_invitations(organization=survey.organization, survey=survey, filters=filters)

@@ -4,11 +4,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
+
+from cxloop.common.errors import FieldError, InputError
+from cxloop.common.text import has_nul
 from cxloop.distribution.fatigue import ContactRules, FatigueRules
-from cxloop.distribution.models import ContactPolicy, Invitation, SmsConfiguration
+from cxloop.distribution.models import (
+    ContactPolicy,
+    Invitation,
+    InvitationChannel,
+    InvitationStatus,
+    SmsConfiguration,
+)
 from cxloop.distribution.sms.credentials import CredentialsUnreadable, decrypt_credentials
 from cxloop.distribution.sms.providers import PROVIDERS, Storage
 from cxloop.organizations.models import Organization
+from cxloop.surveys.models import Survey
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,3 +148,79 @@ def survey_contact_rules(*, organization: Organization, survey_id: int) -> Conta
     """The survey's own override, or None when it follows the organization's rules."""
     policy = ContactPolicy.objects.filter(organization=organization, survey_id=survey_id).first()
     return _rules_of(policy) if policy else None
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationFilters:
+    status: str = ""
+    channel: str = ""
+    reason: str = ""
+
+
+def invitation_filters(query: Mapping[str, str]) -> InvitationFilters:
+    """Filters from a query string; InputError naming the parameter for unknown values."""
+    errors: list[FieldError] = []
+    status = (query.get("status") or "").strip()
+    channel = (query.get("channel") or "").strip()
+    reason = (query.get("reason") or "").strip()
+    if status and status not in InvitationStatus.values:
+        errors.append(
+            FieldError(
+                "status",
+                _("Unknown status; use one of: %(values)s.")
+                % {"values": ", ".join(InvitationStatus.values)},
+            )
+        )
+    if channel and channel not in InvitationChannel.values:
+        errors.append(
+            FieldError(
+                "channel",
+                _("Unknown channel; use one of: %(values)s.")
+                % {"values": ", ".join(InvitationChannel.values)},
+            )
+        )
+    if len(reason) > 32 or has_nul(reason):
+        errors.append(FieldError("reason", _("Unknown reason.")))
+    if errors:
+        raise InputError(errors)
+    return InvitationFilters(status=status, channel=channel, reason=reason)
+
+
+def survey_invitations(
+    *, organization: Organization, survey: Survey, filters: InvitationFilters
+) -> QuerySet[Invitation]:
+    """A survey's invitations, newest first, with their contact (one query per page)."""
+    invitations = Invitation.objects.filter(organization=organization, survey=survey)
+    if filters.status:
+        invitations = invitations.filter(status=filters.status)
+    if filters.channel:
+        invitations = invitations.filter(channel=filters.channel)
+    if filters.reason:
+        invitations = invitations.filter(reason=filters.reason)
+    return invitations.select_related("contact").order_by("-created_at", "-id")
+
+
+def survey_invitation_counts(*, organization: Organization, survey: Survey) -> dict[str, int]:
+    """How many of the survey's invitations are in each status (every status present)."""
+    counts = dict.fromkeys(InvitationStatus.values, 0)
+    rows = (
+        Invitation.objects.filter(organization=organization, survey=survey)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for status, n in rows:
+        counts[status] = n
+    return counts
+
+
+def survey_skip_reasons(*, organization: Organization, survey: Survey) -> list[tuple[str, int]]:
+    """Why invitations were skipped or deferred, most frequent first."""
+    rows = (
+        Invitation.objects.filter(organization=organization, survey=survey)
+        .exclude(reason="")
+        .values_list("reason")
+        .annotate(n=Count("id"))
+        .order_by("-n", "reason")
+    )
+    return [(reason, n) for reason, n in rows]
