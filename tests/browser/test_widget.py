@@ -1,0 +1,186 @@
+"""The website widget on a customer's page served from another origin, in headless Chromium.
+
+The customer's shop is a tiny http.server on 127.0.0.1:<port A>; cxloop is the live Django
+server on <port B>. The same shop reached as localhost:<port A> is a different origin that
+the widget does not allow.
+"""
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from cxloop.organizations.models import Membership
+from cxloop.responses.models import Response
+from cxloop.widget.models import WidgetConfig
+from cxloop.widget.services import widget_config_save
+from tests.factories import survey_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOP_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Shop</title>
+<style>
+  /* A hostile stylesheet: none of it may reach the survey. */
+  * { color: lime !important; font-size: 40px !important; }
+  button { background: red !important; display: none !important; }
+</style></head>
+<body>
+<h1>Order confirmed</h1>
+<script>
+  window.cxloop = window.cxloop || function(){(cxloop.q=cxloop.q||[]).push(arguments)};
+  cxloop('identify', {userId: 'u-1', attributes: {tier: 'gold'}});
+</script>
+<script src="%(script)s" async></script>
+</body></html>
+"""
+
+
+class Shop:
+    def __init__(self) -> None:
+        self.script_url = ""
+        shop = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = (SHOP_PAGE % {"script": shop.script_url}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def shop() -> Iterator[Shop]:
+    server = Shop()
+    yield server
+    server.close()
+
+
+def test_the_widget_asks_on_another_origin_and_stores_the_answer(
+    browser: Any, live_server: Any, membership: Membership, shop: Shop, settings: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    settings.PUBLIC_URL = live_server.url
+    shop_origin = f"http://127.0.0.1:{shop.port}"
+    survey = survey_for(membership.organization)
+    widget = widget_config_save(
+        organization=membership.organization,
+        survey=survey,
+        values={
+            "allowed_origins": [shop_origin],
+            "display": "popup",
+            "event_name": "order-confirmed",
+        },
+    )
+    shop.script_url = f"{live_server.url}/w/{widget.public_key}.js"
+
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    with page.expect_response(lambda r: "/config" in r.url) as config:
+        page.goto(f"{shop_origin}/orders/42?ref=mail")
+    assert config.value.status == 200
+    # Loaded, but nothing shows before the trigger.
+    expect(page.locator("[data-cxloop-widget]")).to_have_count(0)
+
+    page.evaluate("window.dispatchEvent(new CustomEvent('order-confirmed'))")
+    dialog = page.get_by_role("dialog", name="Store visit")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_have_attribute("aria-modal", "true")
+    nine = dialog.get_by_role("button", name="9", exact=True)
+    # The shop's CSS hides every button on its page; inside the widget they stay visible.
+    expect(nine).to_be_visible()
+    assert nine.evaluate("b => getComputedStyle(b).color") != "rgb(0, 255, 0)"
+
+    # Submitting without the required score names the question, in English.
+    dialog.get_by_role("button", name="Submit").click()
+    expect(dialog.get_by_text("This question is required.")).to_be_visible()
+    # The score buttons work from the keyboard: arrows move, Enter chooses.
+    nps = dialog.get_by_role("button", name="8", exact=True)
+    nps.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    expect(nine).to_have_attribute("aria-pressed", "true")
+    dialog.get_by_label("Why?").fill("Fast delivery, friendly support")
+    dialog.get_by_role("button", name="Submit").click()
+    expect(dialog.get_by_role("status")).to_have_text("Thank you for your feedback!")
+
+    stored = Response.objects.get(survey=survey)
+    assert stored.nps_score == 9
+    assert stored.comment == "Fast delivery, friendly support"
+    assert stored.language == "en"
+    assert stored.attributes == {
+        "tier": "gold",
+        "origin": shop_origin,
+        "page_url": f"{shop_origin}/orders/42?ref=mail",
+    }
+    assert stored.contact is not None and stored.contact.external_id == "u-1"
+
+    page.keyboard.press("Escape")
+    expect(page.locator("[data-cxloop-widget]")).to_have_count(0)
+    context.close()
+
+
+def test_a_page_on_an_origin_that_is_not_allowed_gets_no_widget(
+    browser: Any, live_server: Any, membership: Membership, shop: Shop, settings: Any
+) -> None:
+    settings.PUBLIC_URL = live_server.url
+    survey = survey_for(membership.organization)
+    widget = widget_config_save(
+        organization=membership.organization,
+        survey=survey,
+        values={"allowed_origins": [f"http://127.0.0.1:{shop.port}"], "event_name": "go"},
+    )
+    shop.script_url = f"{live_server.url}/w/{widget.public_key}.js"
+    responses_url = f"{live_server.url}/w/{widget.public_key}/responses"
+
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    seen: list[tuple[str, int | None]] = []
+    page.on("response", lambda r: seen.append((r.url, r.status)))
+    page.on("requestfailed", lambda r: seen.append((r.url, None)))
+    # localhost is another origin than 127.0.0.1, even on the same port. The browser refuses
+    # the config the server sent without CORS headers, so the script stops there.
+    with page.expect_event("requestfailed", lambda r: "/config" in r.url):
+        page.goto(f"http://localhost:{shop.port}/orders/42")
+
+    page.evaluate("window.dispatchEvent(new CustomEvent('go')); cxloop('show')")
+    # A JSON post is stopped by the browser: the preflight gets no CORS headers.
+    payload = json.dumps({"answers": {"nps": 0}, "idempotency_key": "evil"})
+    outcome = page.evaluate(
+        """([url, body]) => fetch(url, {method: 'POST', body,
+              headers: {'Content-Type': 'application/json'}})
+            .then(r => 'read ' + r.status, () => 'blocked')""",
+        [responses_url, payload],
+    )
+    assert outcome == "blocked"
+    # A "simple" post does reach the server, which refuses it.
+    with page.expect_response(lambda r: r.url == responses_url) as refused:
+        page.evaluate(
+            """([url, body]) => fetch(url, {method: 'POST', mode: 'no-cors', body,
+                  headers: {'Content-Type': 'text/plain'}})""",
+            [responses_url, payload],
+        )
+    assert refused.value.status == 403
+    assert not any("/eligibility" in url for url, _status in seen)
+    assert page.locator("[data-cxloop-widget]").count() == 0
+    assert not Response.objects.exists()
+    assert WidgetConfig.objects.count() == 1
+    context.close()
