@@ -30,23 +30,31 @@ SHOP_PAGE = """<!doctype html>
 </style></head>
 <body>
 <h1>Order confirmed</h1>
-<script>
-  window.cxloop = window.cxloop || function(){(cxloop.q=cxloop.q||[]).push(arguments)};
-  cxloop('identify', {userId: 'u-1', attributes: {tier: 'gold'}});
-</script>
+%(identify)s
 <script src="%(script)s" async></script>
 </body></html>
 """
+IDENTIFY = """<script>
+  window.cxloop = window.cxloop || function(){(cxloop.q=cxloop.q||[]).push(arguments)};
+  cxloop('identify', {userId: 'u-1', attributes: {tier: 'gold'}});
+</script>"""
+# Records what the widget decided, so a test can wait for "not shown" without sleeping.
+RECORD_DECISIONS = (
+    "window.decisions = [];"
+    "addEventListener('cxloop:decision', e => window.decisions.push(e.detail));"
+)
 
 
 class Shop:
     def __init__(self) -> None:
         self.script_url = ""
+        self.identify = True
         shop = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                body = (SHOP_PAGE % {"script": shop.script_url}).encode()
+                identify = IDENTIFY if shop.identify else ""
+                body = (SHOP_PAGE % {"script": shop.script_url, "identify": identify}).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
@@ -152,6 +160,7 @@ def test_a_page_on_an_origin_that_is_not_allowed_gets_no_widget(
     responses_url = f"{live_server.url}/w/{widget.public_key}/responses"
 
     context = browser.new_context(locale="en-US")
+    context.add_init_script(RECORD_DECISIONS)
     page = context.new_page()
     seen: list[tuple[str, int | None]] = []
     page.on("response", lambda r: seen.append((r.url, r.status)))
@@ -160,6 +169,8 @@ def test_a_page_on_an_origin_that_is_not_allowed_gets_no_widget(
     # the config the server sent without CORS headers, so the script stops there.
     with page.expect_event("requestfailed", lambda r: "/config" in r.url):
         page.goto(f"http://localhost:{shop.port}/orders/42")
+    page.wait_for_function("window.decisions.length > 0")
+    assert page.evaluate("window.decisions") == [{"show": False, "reason": "unavailable"}]
 
     page.evaluate("window.dispatchEvent(new CustomEvent('go')); cxloop('show')")
     # A JSON post is stopped by the browser: the preflight gets no CORS headers.
@@ -183,4 +194,53 @@ def test_a_page_on_an_origin_that_is_not_allowed_gets_no_widget(
     assert page.locator("[data-cxloop-widget]").count() == 0
     assert not Response.objects.exists()
     assert WidgetConfig.objects.count() == 1
+    context.close()
+
+
+def test_an_anonymous_visitor_is_asked_once_on_matching_pages(
+    browser: Any, live_server: Any, membership: Membership, shop: Shop, settings: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    settings.PUBLIC_URL = live_server.url
+    shop_origin = f"http://127.0.0.1:{shop.port}"
+    survey = survey_for(membership.organization)
+    widget = widget_config_save(
+        organization=membership.organization,
+        survey=survey,
+        values={
+            "allowed_origins": [shop_origin],
+            "display": "slide_in",
+            "position": "bottom_left",
+            "url_patterns": ["/checkout/*"],
+            "delay_seconds": 0,
+            "anonymous_frequency_days": 30,
+        },
+    )
+    shop.script_url = f"{live_server.url}/w/{widget.public_key}.js"
+    shop.identify = False
+
+    context = browser.new_context(locale="zh-CN")
+    context.add_init_script(RECORD_DECISIONS)
+    page = context.new_page()
+    page.goto(f"{shop_origin}/orders/1")
+    page.wait_for_function("window.decisions.length > 0")
+    assert page.evaluate("window.decisions") == [{"show": False, "reason": "page_not_matched"}]
+
+    page.goto(f"{shop_origin}/checkout/done")
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_have_attribute("aria-modal", "false")
+    # In the visitor's language, with the focus moved into the survey.
+    expect(dialog.get_by_text("您有多大可能向朋友推荐我们？")).to_be_visible()
+    assert page.evaluate("document.activeElement.hasAttribute('data-cxloop-widget')")
+    page.keyboard.press("Escape")
+    expect(page.locator("[data-cxloop-widget]")).to_have_count(0)
+
+    # Within 30 days this browser is not asked again, and the server is not even consulted.
+    page.reload()
+    page.wait_for_function("window.decisions.length > 0")
+    assert page.evaluate("window.decisions") == [{"show": False, "reason": "asked_recently"}]
+    expect(page.locator("[data-cxloop-widget]")).to_have_count(0)
+    assert not Response.objects.exists()
     context.close()

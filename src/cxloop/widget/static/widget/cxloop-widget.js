@@ -60,6 +60,16 @@
     return days > 0 && Date.now() - askedAt() < days * DAY;
   }
 
+  // Tells the page what the widget decided, e.g. for its own analytics or for tests:
+  // window.addEventListener("cxloop:decision", function (e) { e.detail.show, e.detail.reason })
+  function announce(show, reason) {
+    try {
+      w.dispatchEvent(new CustomEvent("cxloop:decision", { detail: { show: show, reason: reason || "" } }));
+    } catch (e) {
+      /* very old browsers have no CustomEvent constructor */
+    }
+  }
+
   // --- Talking to cxloop ---------------------------------------------------------------
   function post(path, body) {
     return w.fetch(API + path, {
@@ -84,13 +94,16 @@
         return r.ok ? r.json() : null;
       })
       .then(function (config) {
-        if (!config || !config.enabled) return;
+        if (!config || !config.enabled) return announce(false, config ? "disabled" : "unavailable");
         state.config = config;
         if (state.wanted) want(true);
         else if (pageMatches(config.triggers)) arm(config.triggers);
+        else announce(false, "page_not_matched");
       })
       .catch(function () {
-        /* a survey must never break the customer's page */
+        // Network error, or an origin the widget does not allow: a survey must never break
+        // the customer's page, so it just stays away.
+        announce(false, "unavailable");
       });
   }
 
@@ -164,7 +177,10 @@
 
   function fire() {
     if (state.busy || state.done || state.host || !state.config) return;
-    if (!state.visitor && askedRecently()) return;
+    if (!state.visitor && askedRecently()) {
+      state.done = true;
+      return announce(false, "asked_recently");
+    }
     state.busy = true;
     var visitor = state.visitor;
     post("/eligibility", { visitor: visitor, language: state.config.language })
@@ -175,10 +191,11 @@
         state.busy = false;
         if (!answer.show) {
           state.done = true;
-          return;
+          return announce(false, answer.reason || "unavailable");
         }
         rememberAsked();
         open(answer.ticket || null, visitor);
+        announce(true, "");
       })
       .catch(function () {
         state.busy = false;
