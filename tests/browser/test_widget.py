@@ -244,3 +244,84 @@ def test_an_anonymous_visitor_is_asked_once_on_matching_pages(
     expect(page.locator("[data-cxloop-widget]")).to_have_count(0)
     assert not Response.objects.exists()
     context.close()
+
+
+ALL_TYPES_DEFINITION = {
+    "name": "Support chat",
+    "languages": ["en"],
+    "title": {"en": "Quick question"},
+    "thank_you": {"en": "Thanks, that helps!"},
+    "questions": [
+        {"key": "nps", "type": "nps_plus", "text": {"en": "Would you recommend us?"},
+         "reasons": [{"key": "price", "text": {"en": "Price"}},
+                     {"key": "speed", "text": {"en": "Speed"}}],
+         "reason_prompt": {"detractor": {"en": "What let you down?"}},
+         "comment_prompt": {"detractor": {"en": "What should we fix first?"}}},
+        {"key": "sat", "type": "csat", "scale": 5, "text": {"en": "How satisfied are you?"}},
+        {"key": "effort", "type": "ces", "scale": 7, "text": {"en": "It was easy to get help."}},
+        {"key": "channel", "type": "single_choice", "text": {"en": "How did you reach us?"},
+         "choices": [{"key": "chat", "text": {"en": "Chat"}},
+                     {"key": "phone", "text": {"en": "Phone"}}]},
+        {"key": "topics", "type": "multiple_choice", "required": False,
+         "text": {"en": "What was it about?"},
+         "choices": [{"key": "billing", "text": {"en": "Billing"}},
+                     {"key": "delivery", "text": {"en": "Delivery"}}]},
+        {"key": "note", "type": "text", "required": False, "text": {"en": "Anything else?"}},
+    ],
+}  # fmt: skip
+
+
+def test_every_question_type_is_answered_in_the_widget(
+    browser: Any, live_server: Any, membership: Membership, shop: Shop, settings: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    from cxloop.surveys.services import survey_create, survey_publish
+
+    settings.PUBLIC_URL = live_server.url
+    shop_origin = f"http://127.0.0.1:{shop.port}"
+    organization = membership.organization
+    survey = survey_publish(
+        survey=survey_create(organization=organization, definition=ALL_TYPES_DEFINITION)
+    )
+    widget = widget_config_save(
+        organization=organization, survey=survey, values={"allowed_origins": [shop_origin]}
+    )
+    shop.script_url = f"{live_server.url}/w/{widget.public_key}.js"
+    shop.identify = False
+
+    # A phone-sized screen: the slide-in spans the width and every button stays reachable.
+    context = browser.new_context(locale="en-US", viewport={"width": 375, "height": 700})
+    page = context.new_page()
+    page.goto(f"{shop_origin}/help")  # no trigger configured: shown once the page loads
+    dialog = page.get_by_role("dialog", name="Quick question")
+    expect(dialog).to_be_visible()
+
+    nps = dialog.locator("[data-question=nps]")
+    nps.get_by_role("button", name="3", exact=True).click()
+    # The follow-up appears, worded for a detractor.
+    expect(nps.get_by_text("What let you down?")).to_be_visible()
+    nps.get_by_label("Speed").check()
+    nps.get_by_label("What should we fix first?").fill("Answer faster")
+    dialog.locator("[data-question=sat]").get_by_role("button", name="4", exact=True).click()
+    dialog.locator("[data-question=effort]").get_by_role("button", name="6", exact=True).click()
+    dialog.get_by_label("Chat").check()
+    dialog.get_by_label("Billing").check()
+    dialog.get_by_label("Anything else?").fill("Nice agent")
+    submit = dialog.get_by_role("button", name="Submit")
+    submit.scroll_into_view_if_needed()
+    submit.click()
+    expect(dialog.get_by_role("status")).to_have_text("Thanks, that helps!")
+
+    stored = Response.objects.get(survey=survey)
+    assert stored.answers == {
+        "nps": {"score": 3, "reasons": ["speed"], "comment": "Answer faster"},
+        "sat": 4,
+        "effort": 6,
+        "channel": "chat",
+        "topics": ["billing"],
+        "note": "Nice agent",
+    }
+    assert (stored.nps_score, stored.csat_score, stored.ces_score) == (3, 4, 6)
+    assert stored.contact is None
+    context.close()

@@ -82,6 +82,15 @@ def test_an_allowed_origin_reads_the_config_in_its_language(widget: WidgetConfig
     assert english.json()["texts"]["submit"] == "Submit"
 
 
+def test_the_config_reads_the_database_twice(
+    widget: WidgetConfig, django_assert_num_queries: Any
+) -> None:
+    # The widget with its survey and organization, then the survey's questions.
+    with django_assert_num_queries(2):
+        response = Client().get(url(widget, "config"), headers={"Origin": SHOP})
+    assert response.status_code == 200
+
+
 def test_a_disallowed_origin_gets_no_cors_headers(widget: WidgetConfig) -> None:
     for origin in (EVIL, "https://shop.example.com.evil.net", "http://shop.example.com", ""):
         headers = {"Origin": origin} if origin else {}
@@ -182,6 +191,7 @@ def test_invalid_answers_are_422_with_fields_in_the_visitors_language(
         {"answers": {"nps": 9}, "idempotency_key": "k", "visitor": {"userId": ["u"]}},
         {"answers": {"nps": 9}, "idempotency_key": "k", "ticket": "1:forged"},
         {"answers": {"nps": {"a": 1}}, "idempotency_key": "k", "language": ["en"]},
+        "[" * 10000 + "]" * 10000,
     ],
 )
 def test_junk_is_refused_with_a_4xx_never_a_500(widget: WidgetConfig, payload: Any) -> None:

@@ -176,7 +176,7 @@ def _body(request: HttpRequest) -> dict[str, Any]:
         raise _TooLarge
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise InputError.single("", _("The request body is not valid JSON.")) from None
     if not isinstance(data, dict):
         raise InputError.single("", _("Expected a JSON object."))

@@ -400,7 +400,14 @@
     var popup = config.display === "popup";
     var host = el("div", { "data-cxloop-widget": settings.key });
     var root = host.attachShadow({ mode: "open" });
-    root.appendChild(el("style", { text: CSS }));
+    // A constructed sheet is not inline CSS, so a host page's strict style-src allows it.
+    if (w.CSSStyleSheet && "adoptedStyleSheets" in root && CSSStyleSheet.prototype.replaceSync) {
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(CSS);
+      root.adoptedStyleSheets = [sheet];
+    } else {
+      root.appendChild(el("style", { text: CSS }));
+    }
     var returnFocus = d.activeElement;
     var idempotencyKey = randomKey();
 
