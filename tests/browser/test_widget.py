@@ -30,6 +30,7 @@ SHOP_PAGE = """<!doctype html>
 </style></head>
 <body>
 <h1>Order confirmed</h1>
+<div style="height: 3000px">A long page</div>
 %(identify)s
 <script src="%(script)s" async></script>
 </body></html>
@@ -324,4 +325,47 @@ def test_every_question_type_is_answered_in_the_widget(
     }
     assert (stored.nps_score, stored.csat_score, stored.ces_score) == (3, 4, 6)
     assert stored.contact is None
+    context.close()
+
+
+def test_scroll_depth_and_exit_intent_show_the_survey(
+    browser: Any, live_server: Any, membership: Membership, shop: Shop, settings: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    settings.PUBLIC_URL = live_server.url
+    shop_origin = f"http://127.0.0.1:{shop.port}"
+    survey = survey_for(membership.organization)
+    widget = widget_config_save(
+        organization=membership.organization,
+        survey=survey,
+        values={
+            "allowed_origins": [shop_origin],
+            "scroll_percent": 60,
+            "exit_intent": True,
+            "anonymous_frequency_days": 0,
+        },
+    )
+    shop.script_url = f"{live_server.url}/w/{widget.public_key}.js"
+    shop.identify = False
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    widget_host = page.locator("[data-cxloop-widget]")
+
+    with page.expect_response(lambda r: "/config" in r.url):
+        page.goto(f"{shop_origin}/blog/1")
+    page.mouse.wheel(0, 300)  # about a quarter of the page: not yet
+    page.wait_for_function("window.scrollY >= 300")
+    expect(widget_host).to_have_count(0)
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    expect(page.get_by_role("dialog")).to_be_visible()
+
+    with page.expect_response(lambda r: "/config" in r.url):
+        page.goto(f"{shop_origin}/blog/2")
+    expect(widget_host).to_have_count(0)
+    # The pointer leaves through the top edge of the window, towards the tabs.
+    page.evaluate(
+        "document.dispatchEvent(new MouseEvent('mouseout', {clientY: -2, relatedTarget: null}))"
+    )
+    expect(page.get_by_role("dialog")).to_be_visible()
     context.close()
