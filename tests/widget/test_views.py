@@ -88,3 +88,12 @@ def test_another_organization_sees_and_changes_nothing(
     widget.refresh_from_db()
     assert widget.allowed_origins == [SHOP]
     assert WidgetConfig.objects.count() == 1
+
+
+def test_the_survey_page_links_to_the_widget_for_admins_only(
+    membership: Membership, survey: Survey
+) -> None:
+    survey_page = f"/o/{membership.organization.slug}/surveys/{survey.pk}/"
+    assert page(membership, survey) in client_for(membership).get(survey_page).content.decode()
+    analyst = MembershipFactory(organization=membership.organization, role=Role.ANALYST)
+    assert page(membership, survey) not in client_for(analyst).get(survey_page).content.decode()

@@ -200,14 +200,15 @@ def widget_config(request: HttpRequest, widget: WidgetConfig, origin: str) -> Ht
 def _read_post(
     request: HttpRequest, widget: WidgetConfig
 ) -> tuple[dict[str, Any] | None, str, HttpResponse | None]:
-    try:
-        data = _body(request)
-    except _TooLarge:
-        return None, "", _error(413, "", _("The request is too large."))
-    except InputError as error:
-        language = _language(request, widget, None, None)
-        with translation.override(django_language(language)):
-            return None, language, _error(400, "", error.errors[0].message)
+    # Until the body names the visitor's language, the browser's Accept-Language decides.
+    fallback = _language(request, widget, None, None)
+    with translation.override(django_language(fallback)):
+        try:
+            data = _body(request)
+        except _TooLarge:
+            return None, fallback, _error(413, "", _("The request is too large."))
+        except InputError as error:
+            return None, fallback, _error(400, "", error.errors[0].message)
     return data, _language(request, widget, data.get("language"), None), None
 
 
