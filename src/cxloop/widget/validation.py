@@ -102,7 +102,8 @@ def _int(
     if not low <= value <= high:
         errors.append(
             FieldError(
-                field, _("Enter a number from %(low)d to %(high)d.") % {"low": low, "high": high}
+                field,
+                _("Enter a whole number from %(low)d to %(high)d.") % {"low": low, "high": high},
             )
         )
         return None
