@@ -16,6 +16,7 @@ urlpatterns = [
     path("u/", include("cxloop.contacts.public_urls")),
     path("i/<str:token>", distribution_public_views.personal_link, name="personal_link"),
     path("r/<str:code>", distribution_public_views.short_link, name="short_link"),
+    path("w/", include("cxloop.widget.public_urls")),
     path("o/<slug:org_slug>/", include("cxloop.organizations.urls")),
     path("o/<slug:org_slug>/surveys/", include("cxloop.surveys.urls")),
     path("o/<slug:org_slug>/", include("cxloop.responses.urls")),
@@ -23,4 +24,5 @@ urlpatterns = [
     path("o/<slug:org_slug>/dashboard/", include("cxloop.analytics.org_urls")),
     path("o/<slug:org_slug>/contacts/", include("cxloop.contacts.urls")),
     path("o/<slug:org_slug>/distribution/", include("cxloop.distribution.urls")),
+    path("o/<slug:org_slug>/surveys/", include("cxloop.widget.urls")),
 ]

@@ -5,7 +5,7 @@ import logging
 import re
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from cxloop.common.errors import FieldError, InputError
 from cxloop.common.languages import SURVEY_LANGUAGES, current_survey_language
 from cxloop.common.text import has_nul, is_attribute_name
-from cxloop.contacts.models import Contact
+from cxloop.contacts.models import Channel, Contact
 from cxloop.distribution.fatigue import QUIET_HOURS, ContactRules, FatigueRules, fatigue_decision
 from cxloop.distribution.models import (
     INVITATION_PROGRESS,
@@ -371,6 +371,24 @@ def invitation_short_link(invitation: Invitation) -> str:
     return f"{settings.PUBLIC_URL}/r/{invitation.short_code}"
 
 
+def _channel_rules(rules: FatigueRules, channel: str) -> FatigueRules:
+    # A widget asks a visitor who is on the site at that moment: nothing arrives at night,
+    # so quiet hours do not apply; the gap and the yearly cap do.
+    if channel == InvitationChannel.WIDGET:
+        return replace(rules, quiet_start=None, quiet_end=None)
+    return rules
+
+
+def _opted_out(contact: Contact, channel: str) -> bool:
+    if channel == InvitationChannel.LINK:
+        return False
+    if channel == InvitationChannel.WIDGET:
+        # The website has no opt-out of its own: someone who asked to hear no more from us
+        # by e-mail or SMS is not asked on the website either.
+        return any(contact.opted_out(name) for name in Channel.values)
+    return contact.opted_out(channel)
+
+
 def invitation_create(
     *,
     survey: Survey,
@@ -411,8 +429,8 @@ def invitation_create(
             now=now,
             contact_time_zone=ZoneInfo(locked.time_zone or survey.organization.time_zone),
             previous_invitations=list(earlier.values_list("scheduled_at", flat=True)),
-            rules=rules,
-            opted_out=channel != InvitationChannel.LINK and locked.opted_out(channel),
+            rules=_channel_rules(rules, channel),
+            opted_out=_opted_out(locked, channel),
         )
         deferred = not decision.allowed and decision.reason == QUIET_HOURS
         status = (
