@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "cxloop.analytics",
     "cxloop.contacts",
     "cxloop.distribution",
+    "cxloop.campaigns",
     "cxloop.demo",
 ]
 
