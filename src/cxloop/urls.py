@@ -23,4 +23,5 @@ urlpatterns = [
     path("o/<slug:org_slug>/dashboard/", include("cxloop.analytics.org_urls")),
     path("o/<slug:org_slug>/contacts/", include("cxloop.contacts.urls")),
     path("o/<slug:org_slug>/distribution/", include("cxloop.distribution.urls")),
+    path("o/<slug:org_slug>/campaigns/", include("cxloop.campaigns.urls")),
 ]

@@ -260,11 +260,19 @@ def test_post_event_with_a_bad_phone_is_422_on_contact_phone(api_client: ApiClie
         ({"event": "has space", "contact": {"external_id": "c"}}, ["event"]),
         ({"event": "x", "contact": {}}, ["contact"]),
         ({"event": "x"}, ["contact"]),
-        ({"event": "x", "contact": {"external_id": "c"}, "attributes": {"a b": "1"}}, ["attributes.a b"]),
-        ({"event": "x", "contact": {"external_id": "c"}, "occurred_at": "yesterday"}, ["occurred_at"]),
+        (
+            {"event": "x", "contact": {"external_id": "c"}, "attributes": {"a b": "1"}},
+            ["attributes.a b"],
+        ),
+        (
+            {"event": "x", "contact": {"external_id": "c"}, "occurred_at": "yesterday"},
+            ["occurred_at"],
+        ),
     ],
 )
-def test_post_event_bad_bodies(api_client: ApiClient, body: dict[str, Any], fields: list[str]) -> None:
+def test_post_event_bad_bodies(
+    api_client: ApiClient, body: dict[str, Any], fields: list[str]
+) -> None:
     response = api_client.post("/api/v1/events", body)
     assert response.status_code == 422
     assert [d["field"] for d in response.json()["detail"]] == fields

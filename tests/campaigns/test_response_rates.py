@@ -132,7 +132,9 @@ def test_rates_by_survey_wave_and_rule(
     make(other, contact, "completed", batch_key=f"event:1:rule:{delivered.pk}")
     make(other, contact, "completed", batch_key=f"event:2:rule:{delivered.pk}")
     make(other, contact, "sent", channel="sms")
-    query = RateQuery(group_by="wave", survey_id=None, date_from=date(2026, 5, 1), date_to=date(2026, 5, 31))
+    query = RateQuery(
+        group_by="wave", survey_id=None, date_from=date(2026, 5, 1), date_to=date(2026, 5, 31)
+    )
     [wave_row] = response_rates(organization=organization, query=query).rows
     assert (wave_row.key, wave_row.label, wave_row.sent, wave_row.completed) == (
         str(quarterly.pk),

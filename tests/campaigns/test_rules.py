@@ -71,6 +71,9 @@ def test_quarterly_schedule_counts_from_the_first_run_and_skips_missed_slots() -
     # Down from January to mid-May: the overdue run happens once, then July.
     may = datetime(2026, 5, 15, tzinfo=UTC)
     assert quarterly.next_after(first, now=may) == datetime(2026, 7, 31, 9, 0, tzinfo=SHANGHAI)
-    assert WaveSchedule(first_run_at=first, repeat_months=0, zone=SHANGHAI).next_after(
-        first, now=first
-    ) is None
+    assert (
+        WaveSchedule(first_run_at=first, repeat_months=0, zone=SHANGHAI).next_after(
+            first, now=first
+        )
+        is None
+    )

@@ -108,7 +108,10 @@ def test_a_slot_has_one_run_whatever_the_schedulers_do(
 ) -> None:
     quarterly = wave(organization, survey)
     WaveRun.objects.create(
-        wave=quarterly, planned_for=NOON_SHANGHAI, started_at=NOON_SHANGHAI, claimed_at=NOON_SHANGHAI
+        wave=quarterly,
+        planned_for=NOON_SHANGHAI,
+        started_at=NOON_SHANGHAI,
+        claimed_at=NOON_SHANGHAI,
     )
     with pytest.raises(IntegrityError):
         WaveRun.objects.create(

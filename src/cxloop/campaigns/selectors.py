@@ -198,18 +198,17 @@ def parse_rate_query(params: Mapping[str, Sequence[str]], *, today: date) -> Rat
             survey_id = int(raw_survey)
         else:
             errors.append(FieldError("survey", _("Use a survey id or all.")))
-    date_from = _parse_date(first("from"), "from", errors)
-    date_to = _parse_date(first("to"), "to", errors)
+    parsed_from = _parse_date(first("from"), "from", errors)
+    parsed_to = _parse_date(first("to"), "to", errors)
+    date_to = parsed_to or today
+    date_from = parsed_from or date_to - timedelta(days=DEFAULT_RANGE_DAYS - 1)
     if not errors:
-        date_to = date_to or today
-        date_from = date_from or date_to - timedelta(days=DEFAULT_RANGE_DAYS - 1)
         if date_from > date_to:
             errors.append(FieldError("from", _("The start date is after the end date.")))
         elif (date_to - date_from).days > MAX_RANGE_DAYS:
             errors.append(FieldError("from", _("Choose a range of at most ten years.")))
     if errors:
         raise InputError(errors)
-    assert date_from is not None and date_to is not None  # noqa: S101 (checked above)
     return RateQuery(group_by, survey_id, date_from, date_to)
 
 
@@ -308,4 +307,3 @@ def response_rates(*, organization: Organization, query: RateQuery) -> ResponseR
         overall=rate_row("all", _("All"), total),
         rows=tuple(rows),
     )
-

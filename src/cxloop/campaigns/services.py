@@ -132,14 +132,13 @@ def _clean_survey(
     return survey
 
 
-def _clean_int(
-    value: int, field: str, errors: list[FieldError], *, low: int, high: int
-) -> int:
+def _clean_int(value: int, field: str, errors: list[FieldError], *, low: int, high: int) -> int:
     if not low <= value <= high:
         errors.append(
             FieldError(
                 field,
-                _("Enter a whole number between %(low)d and %(high)d.") % {"low": low, "high": high},
+                _("Enter a whole number between %(low)d and %(high)d.")
+                % {"low": low, "high": high},
             )
         )
     return value
@@ -387,7 +386,9 @@ def event_receive(
     elif timezone.is_naive(occurred_at):
         occurred_at = timezone.make_aware(occurred_at, ZoneInfo(organization.time_zone))
 
-    stored = Event.objects.filter(organization=organization, external_id=key).first() if key else None
+    stored = (
+        Event.objects.filter(organization=organization, external_id=key).first() if key else None
+    )
     if stored is not None and stored.processed_at is not None:
         return EventReceipt(stored, stored.contact, replayed=True)
     person = _contact_for_event(organization, contact)
@@ -470,7 +471,7 @@ def wave_create(*, organization: Organization, data: WaveInput) -> Wave:
         errors.append(FieldError("first_run_at", _("This field is required.")))
     elif timezone.is_naive(first_run_at):
         first_run_at = timezone.make_aware(first_run_at, ZoneInfo(organization.time_zone))
-    if errors:
+    if errors or survey is None or first_run_at is None:
         raise InputError(errors)
     return Wave.objects.create(
         organization=organization,

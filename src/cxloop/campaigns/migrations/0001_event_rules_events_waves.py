@@ -5,102 +5,220 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contacts', '0001_contacts'),
-        ('organizations', '0002_organization_analysis_dimensions'),
-        ('surveys', '0001_surveys_and_questions'),
+        ("contacts", "0001_contacts"),
+        ("organizations", "0002_organization_analysis_dimensions"),
+        ("surveys", "0001_surveys_and_questions"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Wave',
+            name="Wave",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('channel', models.CharField(choices=[('email', 'E-mail'), ('sms', 'SMS')], max_length=8, verbose_name='channel')),
-                ('segment', models.JSONField(blank=True, default=dict)),
-                ('sample_percent', models.DecimalField(decimal_places=2, default=100, max_digits=5, verbose_name='sample (%)')),
-                ('sample_by', models.CharField(blank=True, max_length=50, verbose_name='sample per value of')),
-                ('first_run_at', models.DateTimeField(verbose_name='first run')),
-                ('repeat_months', models.PositiveSmallIntegerField(default=0, verbose_name='repeat every (months)')),
-                ('next_run_at', models.DateTimeField(blank=True, null=True)),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='waves', to='organizations.organization')),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='surveys.survey')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "E-mail"), ("sms", "SMS")],
+                        max_length=8,
+                        verbose_name="channel",
+                    ),
+                ),
+                ("segment", models.JSONField(blank=True, default=dict)),
+                (
+                    "sample_percent",
+                    models.DecimalField(
+                        decimal_places=2, default=100, max_digits=5, verbose_name="sample (%)"
+                    ),
+                ),
+                (
+                    "sample_by",
+                    models.CharField(blank=True, max_length=50, verbose_name="sample per value of"),
+                ),
+                ("first_run_at", models.DateTimeField(verbose_name="first run")),
+                (
+                    "repeat_months",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="repeat every (months)"
+                    ),
+                ),
+                ("next_run_at", models.DateTimeField(blank=True, null=True)),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="waves",
+                        to="organizations.organization",
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="surveys.survey",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-created_at', '-id'),
+                "ordering": ("-created_at", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='WaveRun',
+            name="WaveRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('planned_for', models.DateTimeField()),
-                ('started_at', models.DateTimeField()),
-                ('claimed_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('selected', models.PositiveIntegerField(default=0)),
-                ('queued', models.PositiveIntegerField(default=0)),
-                ('skipped', models.PositiveIntegerField(default=0)),
-                ('skipped_by_reason', models.JSONField(blank=True, default=dict)),
-                ('wave', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='campaigns.wave')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("planned_for", models.DateTimeField()),
+                ("started_at", models.DateTimeField()),
+                ("claimed_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("selected", models.PositiveIntegerField(default=0)),
+                ("queued", models.PositiveIntegerField(default=0)),
+                ("skipped", models.PositiveIntegerField(default=0)),
+                ("skipped_by_reason", models.JSONField(blank=True, default=dict)),
+                (
+                    "wave",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="runs",
+                        to="campaigns.wave",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-planned_for', '-id'),
+                "ordering": ("-planned_for", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event', models.CharField(max_length=100)),
-                ('external_id', models.CharField(blank=True, max_length=100)),
-                ('attributes', models.JSONField(blank=True, default=dict)),
-                ('occurred_at', models.DateTimeField()),
-                ('received_at', models.DateTimeField()),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('outcomes', models.JSONField(blank=True, default=list)),
-                ('contact', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='contacts.contact')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organizations.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event", models.CharField(max_length=100)),
+                ("external_id", models.CharField(blank=True, max_length=100)),
+                ("attributes", models.JSONField(blank=True, default=dict)),
+                ("occurred_at", models.DateTimeField()),
+                ("received_at", models.DateTimeField()),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                ("outcomes", models.JSONField(blank=True, default=list)),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="organizations.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-received_at', '-id'),
-                'indexes': [models.Index(fields=['organization', '-received_at'], name='event_org_received')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('organization', 'external_id'), name='event_once_per_idempotency_key')],
+                "ordering": ("-received_at", "-id"),
+                "indexes": [
+                    models.Index(fields=["organization", "-received_at"], name="event_org_received")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("external_id", ""), _negated=True),
+                        fields=("organization", "external_id"),
+                        name="event_once_per_idempotency_key",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='EventRule',
+            name="EventRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('event', models.CharField(max_length=100, verbose_name='event name')),
-                ('channel', models.CharField(choices=[('email', 'E-mail'), ('sms', 'SMS')], max_length=8, verbose_name='channel')),
-                ('delay_minutes', models.PositiveIntegerField(default=0, verbose_name='delay (minutes)')),
-                ('conditions', models.JSONField(blank=True, default=dict)),
-                ('dedupe_days', models.PositiveIntegerField(default=0, verbose_name='at most once per contact in (days)')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='event_rules', to='organizations.organization')),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='surveys.survey')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("event", models.CharField(max_length=100, verbose_name="event name")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "E-mail"), ("sms", "SMS")],
+                        max_length=8,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "delay_minutes",
+                    models.PositiveIntegerField(default=0, verbose_name="delay (minutes)"),
+                ),
+                ("conditions", models.JSONField(blank=True, default=dict)),
+                (
+                    "dedupe_days",
+                    models.PositiveIntegerField(
+                        default=0, verbose_name="at most once per contact in (days)"
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="event_rules",
+                        to="organizations.organization",
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="surveys.survey",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('event', 'name', 'id'),
-                'indexes': [models.Index(fields=['organization', 'event', 'active'], name='event_rule_match')],
+                "ordering": ("event", "name", "id"),
+                "indexes": [
+                    models.Index(
+                        fields=["organization", "event", "active"], name="event_rule_match"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='wave',
-            index=models.Index(fields=['active', 'next_run_at'], name='wave_due'),
+            model_name="wave",
+            index=models.Index(fields=["active", "next_run_at"], name="wave_due"),
         ),
         migrations.AddConstraint(
-            model_name='waverun',
-            constraint=models.UniqueConstraint(fields=('wave', 'planned_for'), name='wave_run_once_per_slot'),
+            model_name="waverun",
+            constraint=models.UniqueConstraint(
+                fields=("wave", "planned_for"), name="wave_run_once_per_slot"
+            ),
         ),
     ]
