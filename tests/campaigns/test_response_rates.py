@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from cxloop.campaigns.models import EventRule, Wave, WaveRun
-from cxloop.campaigns.selectors import RateQuery, response_rates
+from cxloop.campaigns.selectors import RateQuery, response_rates, survey_response_rates
 from cxloop.contacts.models import Contact
 from cxloop.distribution.models import Invitation
 from cxloop.organizations.models import Membership, Organization
@@ -207,3 +207,7 @@ def test_query_counts_are_pinned(
     # One more to check the survey belongs to the organization.
     with django_assert_num_queries(2):
         response_rates(organization=organization, query=RateQuery("channel", survey.pk, *period))
+    # The dashboard panel: its survey is already known.
+    with django_assert_num_queries(1):
+        panel = survey_response_rates(survey=survey, date_from=period[0], date_to=period[1])
+    assert panel.overall.completed == 3
