@@ -209,5 +209,7 @@ def test_query_counts_are_pinned(
         response_rates(organization=organization, query=RateQuery("channel", survey.pk, *period))
     # The dashboard panel: its survey is already known.
     with django_assert_num_queries(1):
-        panel = survey_response_rates(survey=survey, date_from=period[0], date_to=period[1])
+        panel = survey_response_rates(
+            organization=organization, survey=survey, date_from=period[0], date_to=period[1]
+        )
     assert panel.overall.completed == 3

@@ -209,7 +209,10 @@ def _dashboard_context(
     if report is not None and survey is not None:
         # Invitations of the same period, by channel (campaigns owns the panel).
         context["response_rates"] = survey_response_rates(
-            survey=survey, date_from=report.query.date_from, date_to=report.query.date_to
+            organization=organization,
+            survey=survey,
+            date_from=report.query.date_from,
+            date_to=report.query.date_to,
         )
     if report is not None:
         context |= {

@@ -257,11 +257,13 @@ def _labels(
     return labels, fold
 
 
-def survey_response_rates(*, survey: Survey, date_from: date, date_to: date) -> ResponseRates:
+def survey_response_rates(
+    *, organization: Organization, survey: Survey, date_from: date, date_to: date
+) -> ResponseRates:
     """The response-rate panel of a survey's dashboard: by channel, in one query (the
     caller already found the survey within its organization)."""
     return response_rates(
-        organization=survey.organization,
+        organization=organization,
         query=RateQuery("channel", survey.pk, date_from, date_to),
         survey_checked=True,
     )
