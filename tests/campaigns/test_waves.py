@@ -261,3 +261,14 @@ def test_waves_api_bad_body_is_422_with_fields(api_client: ApiClient, survey: Su
     )
     assert response.status_code == 422
     assert [d["field"] for d in response.json()["detail"]] == ["sample_percent"]
+
+
+def test_the_scheduler_tick_runs_due_waves_once(
+    organization: Organization, survey: Survey, population: list[Contact]
+) -> None:
+    from cxloop.campaigns.services import waves_scheduler_tick
+
+    wave(organization, survey)
+    assert waves_scheduler_tick(NOON_SHANGHAI) == 1
+    assert waves_scheduler_tick(NOON_SHANGHAI) == 0
+    assert Invitation.objects.count() == 8

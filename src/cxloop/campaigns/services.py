@@ -598,3 +598,10 @@ def waves_run_due(*, now: datetime | None = None) -> list[WaveRun]:
         if stale.filter(pk=run_id).update(claimed_at=now):
             executed.append(_run_execute(run_id, now))
     return executed
+
+
+def waves_scheduler_tick(now: datetime | None = None) -> int:
+    """The scheduler's periodic job (``register_periodic("campaigns.waves", …)``): run the
+    due waves, resume interrupted runs; returns how many runs were executed. Callable with
+    no argument or with ``now``, positionally or by name."""
+    return len(waves_run_due(now=now))
