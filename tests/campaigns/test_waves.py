@@ -272,3 +272,29 @@ def test_the_scheduler_tick_runs_due_waves_once(
     assert waves_scheduler_tick(NOON_SHANGHAI) == 1
     assert waves_scheduler_tick(NOON_SHANGHAI) == 0
     assert Invitation.objects.count() == 8
+
+
+def test_wave_list_and_detail_query_counts_are_pinned(
+    api_client: ApiClient,
+    organization: Organization,
+    survey: Survey,
+    population: list[Contact],
+    django_assert_num_queries: Any,
+) -> None:
+    quarterly = wave(organization, survey, repeat_months=1)
+    wave(organization, survey, name="Another")
+    for month in range(3):
+        waves_run_due(now=NOON_SHANGHAI + timedelta(days=31 * month))
+    assert WaveRun.objects.filter(wave=quarterly).count() == 3
+    api_client.get("/api/v1/waves")  # the key's first-use stamp
+    # The API key, the count and the page.
+    with django_assert_num_queries(3):
+        assert len(api_client.get("/api/v1/waves").json()["items"]) == 2
+    # The API key, the wave and its runs.
+    with django_assert_num_queries(3):
+        detail = api_client.get(f"/api/v1/waves/{quarterly.pk}").json()
+    assert [run["planned_for"][:10] for run in detail["runs"]] == [
+        "2026-07-06",
+        "2026-06-06",
+        "2026-05-06",
+    ]

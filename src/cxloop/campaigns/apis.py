@@ -261,6 +261,7 @@ def create_wave(request: HttpRequest, payload: WaveIn) -> Status[Wave]:
 
 @waves_router.get("/{wave_id}", response=WaveDetailOut, summary="Get a wave and its runs")
 def get_wave(request: HttpRequest, wave_id: int) -> Wave:
+    """The wave and its latest 50 runs, newest first, with their counts."""
     wave = wave_get(organization=organization_of(request), wave_id=wave_id)
     if wave is None:
         raise Http404

@@ -48,8 +48,8 @@ def wave_list(*, organization: Organization) -> QuerySet[Wave]:
 
 
 def wave_get(*, organization: Organization, wave_id: int) -> Wave | None:
-    """The wave with its latest runs prefetched (``wave.latest_runs``)."""
-    runs = WaveRun.objects.order_by("-planned_for", "-id")
+    """The wave with its latest ``RUNS_SHOWN`` runs prefetched (``wave.latest_runs``)."""
+    runs = WaveRun.objects.order_by("-planned_for", "-id")[:RUNS_SHOWN]
     return (
         wave_list(organization=organization)
         .prefetch_related(Prefetch("runs", queryset=runs, to_attr="latest_runs"))
