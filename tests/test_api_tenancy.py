@@ -53,3 +53,53 @@ def test_another_organizations_survey_is_invisible_and_unchangeable(
     assert survey.status == SurveyStatus.ACTIVE
     assert survey_definition_dict(survey) == before
     assert Response.objects.filter(survey=survey).count() == 1
+
+
+def test_another_organizations_campaigns_are_invisible_and_unchangeable(
+    victim: tuple[Organization, Survey],
+    organization: Organization,
+    make_api_client: Callable[[Organization], ApiClient],
+) -> None:
+    from datetime import UTC, datetime
+
+    from cxloop.campaigns.models import EventRule, Wave
+    from cxloop.distribution.models import Invitation
+
+    other, survey = victim
+    rule = EventRule.objects.create(
+        organization=other, name="theirs", event="order_delivered", survey=survey, channel="sms"
+    )
+    wave = Wave.objects.create(
+        organization=other,
+        name="theirs",
+        survey=survey,
+        channel="email",
+        first_run_at=datetime(2026, 5, 6, tzinfo=UTC),
+    )
+    intruder = make_api_client(organization)
+    for path in (
+        f"/api/v1/event-rules/{rule.pk}",
+        f"/api/v1/waves/{wave.pk}",
+        f"/api/v1/response-rates?survey={survey.pk}",
+    ):
+        assert intruder.get(path).status_code == 404, path
+    changed = {"name": "hacked", "event": "x", "survey": survey.pk, "channel": "email"}
+    assert intruder.put(f"/api/v1/event-rules/{rule.pk}", changed).status_code == 404
+    delete = intruder.client.delete(f"/api/v1/event-rules/{rule.pk}", headers=intruder.headers)
+    assert delete.status_code == 404
+    # Their survey cannot be named in a rule or a wave of ours.
+    assert intruder.post("/api/v1/event-rules", changed).status_code == 422
+    wave_body = {**changed, "first_run_at": "2026-05-06T12:00:00"}
+    assert intruder.post("/api/v1/waves", wave_body).status_code == 422
+    # Their rule does not fire on our events.
+    event = {
+        "event": "order_delivered",
+        "contact": {"external_id": "c-1", "phone": "+8613800000000"},
+    }
+    assert intruder.post("/api/v1/events", event).json()["matches"] == []
+    assert intruder.get("/api/v1/event-rules").json()["items"] == []
+    assert intruder.get("/api/v1/waves").json()["items"] == []
+    rule.refresh_from_db()
+    assert (rule.name, rule.event, rule.active) == ("theirs", "order_delivered", True)
+    assert not Invitation.objects.exists()
+    assert EventRule.objects.count() == 1 and Wave.objects.count() == 1

@@ -112,6 +112,7 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _register_routers() -> None:
     from cxloop.analytics.apis import metrics_router
     from cxloop.analytics.apis import router as analytics_router
+    from cxloop.campaigns.apis import events_router, rates_router, rules_router, waves_router
     from cxloop.contacts.apis import router as contacts_router
     from cxloop.distribution.apis import router as distribution_router
     from cxloop.distribution.apis import surveys_router as invitations_router
@@ -125,6 +126,10 @@ def _register_routers() -> None:
     api.add_router("/contacts", contacts_router)
     api.add_router("/distribution", distribution_router)
     api.add_router("/surveys", invitations_router)
+    api.add_router("/events", events_router)
+    api.add_router("/event-rules", rules_router)
+    api.add_router("/waves", waves_router)
+    api.add_router("/response-rates", rates_router)
 
 
 _register_routers()

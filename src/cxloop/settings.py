@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "cxloop.contacts",
     "cxloop.distribution",
     "cxloop.widget",
+    "cxloop.campaigns",
     "cxloop.demo",
 ]
 

@@ -25,4 +25,5 @@ urlpatterns = [
     path("o/<slug:org_slug>/contacts/", include("cxloop.contacts.urls")),
     path("o/<slug:org_slug>/distribution/", include("cxloop.distribution.urls")),
     path("o/<slug:org_slug>/surveys/", include("cxloop.widget.urls")),
+    path("o/<slug:org_slug>/campaigns/", include("cxloop.campaigns.urls")),
 ]

@@ -46,6 +46,7 @@ from cxloop.analytics.selectors import (
 )
 from cxloop.analytics.services import target_delete, target_set
 from cxloop.analytics.templatetags.results import format_metric
+from cxloop.campaigns.selectors import survey_response_rates
 from cxloop.common.errors import FieldError, InputError
 from cxloop.common.languages import current_survey_language
 from cxloop.organizations.decorators import member_required
@@ -205,6 +206,14 @@ def _dashboard_context(
         "can_edit": membership.can_edit_surveys,
         **_dashboard_urls(membership, survey),
     }
+    if report is not None and survey is not None:
+        # Invitations of the same period, by channel (campaigns owns the panel).
+        context["response_rates"] = survey_response_rates(
+            organization=organization,
+            survey=survey,
+            date_from=report.query.date_from,
+            date_to=report.query.date_to,
+        )
     if report is not None:
         context |= {
             "card": headline_card(report, targets),
