@@ -24,7 +24,8 @@ from cxloop.distribution.services import (
 )
 from cxloop.organizations.models import Organization
 from cxloop.surveys.models import Survey
-from cxloop.surveys.services import survey_create, survey_publish
+from cxloop.surveys.selectors import survey_definition_dict
+from cxloop.surveys.services import survey_create, survey_publish, survey_update
 from tests.factories import survey_for
 
 pytestmark = pytest.mark.django_db
@@ -384,15 +385,39 @@ def test_a_stored_text_that_no_longer_parses_falls_back_to_the_built_in_one(
     assert email.subject == f"How was your experience with {organization.name}?"
 
 
-def test_rendering_needs_few_queries(
+def test_a_batch_costs_no_query_per_message(
     organization: Organization, django_assert_num_queries: Any
 ) -> None:
     survey = survey_for(organization)
     invitation = Invitation.objects.select_related("survey", "contact", "organization").get(
         pk=invite(survey, contact_in(organization, "en")).pk
     )
-    with django_assert_num_queries(2):  # first question, templates
-        render_invitation_email(invitation=invitation, kind="invitation")
+    with django_assert_num_queries(2):  # the first question, the templates
+        first = render_invitation_email(invitation=invitation, kind="invitation")
+    with django_assert_num_queries(0):
+        again = render_invitation_email(invitation=invitation, kind="invitation")
+    assert again == first
+
+
+def test_a_saved_text_reaches_the_next_message_at_once(organization: Organization) -> None:
+    survey = survey_for(organization)
+    invitation = invite(survey, contact_in(organization, "en"))
+    render_invitation_email(invitation=invitation, kind="invitation")  # cached now
+    email_template_set(
+        organization=organization, language="en", kind="invitation", subject="New", body="{link}"
+    )
+    assert render_invitation_email(invitation=invitation, kind="invitation").subject == "New"
+
+
+def test_an_edited_survey_question_reaches_the_next_message(organization: Organization) -> None:
+    survey = three_language_survey(organization, NPS_PLUS_QUESTION)
+    invitation = invite(survey, contact_in(organization, "en"))
+    assert score_links(render_invitation_email(invitation=invitation, kind="invitation"))
+    definition = survey_definition_dict(survey)
+    definition["questions"] = [CSAT_QUESTION, *definition["questions"]]
+    survey_update(survey=survey, definition=definition)
+    invitation = Invitation.objects.get(pk=invitation.pk)
+    assert score_links(render_invitation_email(invitation=invitation, kind="invitation")) == {}
 
 
 # --- the open pixel --------------------------------------------------------------------------

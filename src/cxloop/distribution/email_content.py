@@ -6,25 +6,26 @@ only cxloop's own HTML frame is a Django template, and everything user-written t
 into it is escaped.
 """
 
+import html as html_lib
 import logging
 import re
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from urllib.parse import quote
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from cxloop.common.languages import django_language, normalize_language, pick_text
 from cxloop.contacts.services import unsubscribe_url
-from cxloop.distribution import email_placeholders
+from cxloop.distribution import email_cache, email_placeholders
 from cxloop.distribution.email_defaults import (
     ANONYMOUS_CONTACT,
     DEFAULT_EMAIL_TEXTS,
@@ -65,10 +66,11 @@ class ScoreButton:
 
 @dataclass(frozen=True, slots=True)
 class OneClickNps:
+    """The texts of the score scale; the links are the invitation's own."""
+
     question: str
     low_label: str
     high_label: str
-    buttons: tuple[ScoreButton, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,7 @@ class _Email:
     unsubscribe_link: str
     open_pixel_url: str | None
     nps: OneClickNps | None
+    score_link: Callable[[int], str]
 
 
 def email_language(*, contact_language: str, survey: Survey) -> str:
@@ -98,7 +101,7 @@ def email_language(*, contact_language: str, survey: Survey) -> str:
 def _with_language(url: str, language: str) -> str:
     # The personal link page picks its language from ?lang= (else the browser): keep the
     # page in the language the e-mail was written in.
-    return f"{url}{'&' if '?' in url else '?'}lang={quote(language)}"
+    return f"{url}{'&' if '?' in url else '?'}lang={language}"  # a tag of SURVEY_LANGUAGES
 
 
 def _first_question(survey: Survey) -> QuestionDefinition | None:
@@ -108,10 +111,7 @@ def _first_question(survey: Survey) -> QuestionDefinition | None:
 
 
 def _one_click_nps(
-    question: QuestionDefinition | None,
-    language: str,
-    fallback_language: str,
-    link_for_score: Callable[[int], str],
+    question: QuestionDefinition | None, language: str, fallback_language: str
 ) -> OneClickNps | None:
     if question is None or question.type not in ONE_CLICK_TYPES:
         return None
@@ -123,8 +123,13 @@ def _one_click_nps(
         or NPS_END_LABELS["low"][language],
         high_label=pick_text(labels.get("high", {}), language, order)
         or NPS_END_LABELS["high"][language],
-        buttons=tuple(ScoreButton(score, link_for_score(score)) for score in range(11)),
     )
+
+
+def _escape(text: str) -> str:
+    # The standard library's escape: the same entities as Django's, without its lazy-string
+    # wrapper, which costs more than the escaping in a batch.
+    return html_lib.escape(text, quote=True)
 
 
 def _html_body(body_template: str, values: Mapping[str, str]) -> SafeString:
@@ -136,7 +141,7 @@ def _html_body(body_template: str, values: Mapping[str, str]) -> SafeString:
     filled = email_placeholders.fill(
         body_template,
         values,
-        escape=lambda text: str(escape(text)),
+        escape=_escape,
         wrap=dict.fromkeys(LINK_PLACEHOLDERS, anchor),
     )
     paragraphs = [part.strip("\n") for part in _PARAGRAPH_BREAK.split(filled) if part.strip()]
@@ -157,6 +162,40 @@ def _usable_template(subject: str, body: str, language: str, kind: str) -> tuple
     return subject, body
 
 
+# Marks where each message's own values go in the cached HTML frame. The random part keeps
+# a text that happens to contain the mark (an organization name) from being replaced.
+_MARK = f"cx{secrets.token_hex(6)}"
+_MARK_PATTERN = re.compile(rf"@@{_MARK}_(\w+)@@")
+SCORES = tuple(range(11))
+
+
+def _mark(name: str) -> str:
+    return f"@@{_MARK}_{name}@@"
+
+
+@lru_cache(maxsize=256)
+def _html_frame(
+    language: str, organization_name: str, nps: OneClickNps | None, with_pixel: bool
+) -> str:
+    """cxloop's HTML around the message, rendered once per language, organization and
+    question; per-message values are marks, filled by _compose without the template engine."""
+    with translation.override(django_language(language)):
+        return render_to_string(
+            HTML_TEMPLATE,
+            {
+                "language": language,
+                "subject": _mark("subject"),
+                "body_html": mark_safe(_mark("body_html")),  # noqa: S308 - a plain marker
+                "nps": nps,
+                "buttons": [ScoreButton(score, _mark(f"score_{score}")) for score in SCORES],
+                "answer_url": _mark("answer_url"),
+                "unsubscribe_url": _mark("unsubscribe_url"),
+                "organization_name": organization_name,
+                "open_pixel_url": _mark("open_pixel_url") if with_pixel else None,
+            },
+        )
+
+
 def _compose(email: _Email) -> RenderedEmail:
     values = email.values
     # Headers cannot carry line breaks: a name with one must not split the subject.
@@ -174,19 +213,20 @@ def _compose(email: _Email) -> RenderedEmail:
             + "\n"
             + _("To stop receiving these e-mails: %(link)s") % {"link": email.unsubscribe_link}
         )
-        html = render_to_string(
-            HTML_TEMPLATE,
-            {
-                "language": email.language,
-                "subject": subject,
-                "body_html": _html_body(email.body_template, values),
-                "nps": email.nps,
-                "answer_url": email.link,
-                "unsubscribe_url": email.unsubscribe_link,
-                "organization_name": email.organization_name,
-                "open_pixel_url": email.open_pixel_url,
-            },
-        )
+    frame = _html_frame(
+        email.language, email.organization_name, email.nps, email.open_pixel_url is not None
+    )
+    # Everything put into the frame is escaped here, as the template engine would have.
+    filled: dict[str, str] = {
+        "subject": _escape(subject),
+        "body_html": _html_body(email.body_template, values),
+        "answer_url": _escape(email.link),
+        "unsubscribe_url": _escape(email.unsubscribe_link),
+        "open_pixel_url": _escape(email.open_pixel_url or ""),
+    }
+    if email.nps is not None:
+        filled.update({f"score_{n}": _escape(email.score_link(n)) for n in SCORES})
+    html = _MARK_PATTERN.sub(lambda match: filled[match.group(1)], frame)
     return RenderedEmail(
         subject=subject,
         text="\n\n".join(text_parts) + "\n",
@@ -215,22 +255,48 @@ def invitation_open_pixel_url(invitation: Invitation) -> str:
     return settings.PUBLIC_URL + reverse("invitation_open_pixel", args=[token])
 
 
+@dataclass(frozen=True, slots=True)
+class _SurveyParts:
+    """What every e-mail of one survey, language and kind shares."""
+
+    subject_template: str
+    body_template: str
+    first_question: QuestionDefinition | None
+
+
+def _survey_parts(
+    organization: Organization, survey: Survey, language: str, kind: str
+) -> _SurveyParts:
+    def compute() -> _SurveyParts:
+        chosen = email_template_choose(
+            organization=organization, survey=survey, language=language, kind=kind
+        )
+        subject, body = _usable_template(chosen.subject, chosen.body, language, kind)
+        return _SurveyParts(subject, body, _first_question(survey))
+
+    # The survey's updated_at changes with every edit of its questions.
+    key = (organization.pk, survey.pk, survey.updated_at, language, kind)
+    parts: _SurveyParts = email_cache.survey_email_parts.get_or_compute(key, compute)
+    return parts
+
+
 def render_invitation_email(*, invitation: Invitation, kind: str) -> RenderedEmail:
     """The e-mail inviting (``kind="invitation"``) or reminding (``"reminder"``) the
     invitation's contact, in the contact's language when the survey offers it.
 
-    ``kind`` must be one of EMAIL_KINDS (KeyError otherwise). Queries: the survey's first
-    question (unless prefetched) and the organization's templates.
+    ``kind`` must be one of EMAIL_KINDS (KeyError otherwise). What a survey's e-mails
+    share (texts, first question) is cached for a few seconds per process, so a batch
+    costs no query per message once the invitation, its survey, contact and organization
+    are loaded.
     """
     survey = invitation.survey
     contact = invitation.contact
     organization = invitation.organization
     language = email_language(contact_language=contact.language, survey=survey)
-    chosen = email_template_choose(
-        organization=organization, survey=survey, language=language, kind=kind
-    )
-    subject_template, body_template = _usable_template(chosen.subject, chosen.body, language, kind)
-    link = _with_language(invitation_link(invitation), language)
+    parts = _survey_parts(organization, survey, language, kind)
+    # One signature for all twelve links (invitation_link's format, score appended).
+    base_link = invitation_link(invitation)
+    link = _with_language(base_link, language)
     unsubscribe = unsubscribe_url(contact, "email")
     expires_on = _local_date(invitation.expires_at, contact.time_zone, organization.time_zone)
     values = {
@@ -242,23 +308,19 @@ def render_invitation_email(*, invitation: Invitation, kind: str) -> RenderedEma
         "unsubscribe_link": unsubscribe,
         "expires_on": format_date(expires_on.year, expires_on.month, expires_on.day, language),
     }
-    nps = _one_click_nps(
-        _first_question(survey),
-        language,
-        survey.default_language,
-        lambda score: _with_language(invitation_link(invitation, score=score), language),
-    )
+    nps = _one_click_nps(parts.first_question, language, survey.default_language)
     return _compose(
         _Email(
             language=language,
-            subject_template=subject_template,
-            body_template=body_template,
+            subject_template=parts.subject_template,
+            body_template=parts.body_template,
             values=values,
             organization_name=organization.name,
             link=link,
             unsubscribe_link=unsubscribe,
-            open_pixel_url=invitation_open_pixel_url(invitation),
+            open_pixel_url=f"{base_link}/open.gif",
             nps=nps,
+            score_link=lambda score: _with_language(f"{base_link}?score={score}", language),
         )
     )
 
@@ -309,8 +371,7 @@ def render_email_preview(
             link=sample_link,
             unsubscribe_link=values["unsubscribe_link"],
             open_pixel_url=None,
-            nps=_one_click_nps(
-                question, language, fallback, lambda score: f"{sample_link}?score={score}"
-            ),
+            nps=_one_click_nps(question, language, fallback),
+            score_link=lambda score: f"{sample_link}?score={score}",
         )
     )

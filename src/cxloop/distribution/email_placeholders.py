@@ -10,6 +10,7 @@ Pure: no Django import, so the rules are tested on their own.
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 PLACEHOLDERS: tuple[str, ...] = (
     "contact_name",
@@ -54,6 +55,8 @@ class TemplateSyntaxProblem(ValueError):
         super().__init__(", ".join(f"{p.kind}@{p.position}" for p in problems))
 
 
+# A batch fills the same few templates thousands of times; the result is immutable.
+@lru_cache(maxsize=512)
 def parse(
     text: str, allowed: tuple[str, ...] = PLACEHOLDERS
 ) -> tuple[tuple[Segment, ...], tuple[PlaceholderProblem, ...]]:

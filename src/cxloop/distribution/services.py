@@ -25,7 +25,7 @@ from cxloop.common.errors import FieldError, InputError
 from cxloop.common.languages import SURVEY_LANGUAGES, current_survey_language
 from cxloop.common.text import has_nul, is_attribute_name
 from cxloop.contacts.models import Contact
-from cxloop.distribution import email_placeholders
+from cxloop.distribution import email_cache, email_placeholders
 from cxloop.distribution.email_defaults import (
     EMAIL_KINDS,
     MAX_BODY_LENGTH,
@@ -666,6 +666,13 @@ def _check_scope(
         raise InputError(errors)
 
 
+def _forget_cached_email_parts() -> None:
+    # Now for this process, and again once committed so a render that read the old row
+    # in between does not keep it.
+    email_cache.survey_email_parts.clear()
+    transaction.on_commit(email_cache.survey_email_parts.clear)
+
+
 def email_template_set(
     *,
     organization: Organization,
@@ -687,6 +694,7 @@ def email_template_set(
     errors = email_template_errors(subject=subject, body=body)
     if errors:
         raise InputError(errors)
+    _forget_cached_email_parts()
     template, _created = EmailTemplate.objects.update_or_create(
         organization=organization,
         survey=survey,
@@ -707,6 +715,7 @@ def email_template_reset(
     """Go back to the built-in text (organization) or the organization's text (survey);
     whether there was anything to remove."""
     _check_scope(organization=organization, survey=survey, language=language, kind=kind)
+    _forget_cached_email_parts()
     deleted, _rows = EmailTemplate.objects.filter(
         organization=organization, survey=survey, language=language, kind=kind
     ).delete()
