@@ -172,14 +172,18 @@ def test_the_live_preview_renders_the_posted_text(membership: Membership) -> Non
     organization = membership.organization
     response = logged_in(membership).post(
         preview_url(organization, "en", "reminder"),
-        {"subject": "Still time, {contact_name}", "body": "Dear <b>{contact_name}</b>\n{link}"},
+        {
+            "subject": "Still time, {contact_name}",
+            "body": "Dear <b>{contact_name}</b>\r\n{link}\r\n\r\nThanks",
+        },
     )
     assert response.status_code == 200
     text = response.content.decode()
     assert text.startswith('<div id="email-preview"')
     assert "Still time, Alex Chen" in text
     srcdoc = html.unescape(text.split('srcdoc="')[1].split('"')[0])
-    assert "Dear &lt;b&gt;Alex Chen&lt;/b&gt;" in srcdoc
+    assert "Dear &lt;b&gt;Alex Chen&lt;/b&gt;<br>" in srcdoc
+    assert ">Thanks</p>" in srcdoc  # the browser's CRLF line breaks make paragraphs
     assert not EmailTemplate.objects.exists()
 
 

@@ -94,15 +94,17 @@ def _preview(
     subject: str,
     body: str,
 ) -> tuple[RenderedEmail | None, list[FieldError]]:
-    errors = email_template_errors(subject=subject.strip(), body=body.strip())
+    # As email_template_set will store them: trimmed, with the browser's CRLF made LF.
+    subject, body = subject.strip(), body.strip().replace("\r\n", "\n")
+    errors = email_template_errors(subject=subject, body=body)
     if errors:
         return None, errors
     rendered = render_email_preview(
         organization=membership.organization,
         survey=survey,
         language=language,
-        subject=subject.strip(),
-        body=body.strip(),
+        subject=subject,
+        body=body,
         today=timezone.localdate(),
     )
     return rendered, []
