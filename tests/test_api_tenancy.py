@@ -5,6 +5,8 @@ from typing import Any
 
 import pytest
 
+from cxloop.distribution.models import EmailTemplate
+from cxloop.distribution.services import email_template_set
 from cxloop.organizations.models import Membership, Organization
 from cxloop.responses.models import Response
 from cxloop.surveys.models import Survey, SurveyStatus
@@ -103,3 +105,41 @@ def test_another_organizations_campaigns_are_invisible_and_unchangeable(
     assert (rule.name, rule.event, rule.active) == ("theirs", "order_delivered", True)
     assert not Invitation.objects.exists()
     assert EventRule.objects.count() == 1 and Wave.objects.count() == 1
+
+
+def test_another_organizations_email_templates_are_invisible_and_unchangeable(
+    victim: tuple[Organization, Survey],
+    organization: Organization,
+    make_api_client: Callable[[Organization], ApiClient],
+) -> None:
+    other, survey = victim
+    email_template_set(
+        organization=other, language="en", kind="invitation", subject="Secret", body="{link}"
+    )
+    email_template_set(
+        organization=other,
+        survey=survey,
+        language="en",
+        kind="invitation",
+        subject="Secret survey",
+        body="{link}",
+    )
+    intruder = make_api_client(organization)
+    path = f"/api/v1/email-templates/en/invitation?survey={survey.pk}"
+
+    assert intruder.get(path).status_code == 404
+    assert intruder.put(path, {"subject": "Hacked", "body": "{link}"}).status_code == 404
+    assert intruder.client.delete(path, headers=intruder.headers).status_code == 404
+    # Without the survey the intruder reads and writes its own organization's text only.
+    own = intruder.get("/api/v1/email-templates/en/invitation").json()
+    assert own["source"] == "built_in" and "Secret" not in own["subject"]
+    assert (
+        intruder.put(
+            "/api/v1/email-templates/en/invitation", {"subject": "Mine", "body": "{link}"}
+        ).status_code
+        == 200
+    )
+    assert sorted(EmailTemplate.objects.filter(organization=other).values_list("subject")) == [
+        ("Secret",),
+        ("Secret survey",),
+    ]

@@ -15,6 +15,11 @@ urlpatterns = [
     path("s/", include("cxloop.responses.public_urls")),
     path("u/", include("cxloop.contacts.public_urls")),
     path("i/<str:token>", distribution_public_views.personal_link, name="personal_link"),
+    path(
+        "i/<str:token>/open.gif",
+        distribution_public_views.open_pixel,
+        name="invitation_open_pixel",
+    ),
     path("r/<str:code>", distribution_public_views.short_link, name="short_link"),
     path("w/", include("cxloop.widget.public_urls")),
     path("o/<slug:org_slug>/", include("cxloop.organizations.urls")),

@@ -17,7 +17,12 @@ PRODUCTION = {
 def run_cxloop(
     args: list[str], env: dict[str, str], tmp_path: Path
 ) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("CXLOOP_")}
+    # Browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for their live server; a deployment never has it.
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("CXLOOP_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     return subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
         [sys.executable, "-m", "cxloop", *args],
         env={**clean, "CXLOOP_VAR_DIR": str(tmp_path), **env},

@@ -4,14 +4,18 @@ from datetime import datetime, time
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from cxloop.common.languages import SURVEY_LANGUAGES
+from cxloop.distribution.email_defaults import EMAIL_KINDS
 from cxloop.distribution.fatigue import ContactRules
 from cxloop.distribution.models import Invitation
 from cxloop.distribution.selectors import (
+    ChosenEmailText,
     contact_rules_overview,
+    email_template_choose,
     invitation_filters,
     survey_contact_rules,
     survey_invitations,
@@ -19,12 +23,16 @@ from cxloop.distribution.selectors import (
 from cxloop.distribution.services import (
     contact_policy_remove_override,
     contact_policy_set,
+    email_template_reset,
+    email_template_set,
     invitations_queue,
 )
 from cxloop.surveys.apis import organization_of, survey_or_404
+from cxloop.surveys.models import Survey
 
 router = Router(tags=["distribution"])
 surveys_router = Router(tags=["distribution"])
+email_templates_router = Router(tags=["distribution"])
 
 
 class InvitationsIn(Schema):
@@ -219,3 +227,111 @@ def list_invitations(request: HttpRequest, survey_id: int) -> QuerySet[Invitatio
     survey = survey_or_404(request, survey_id)
     filters = invitation_filters(request.GET)
     return survey_invitations(organization=survey.organization, survey=survey, filters=filters)
+
+
+# --- E-mail templates ----------------------------------------------------------------------
+
+
+class EmailTemplateIn(Schema):
+    subject: str = Field(
+        max_length=1000, description="one line; placeholders such as {organization}"
+    )
+    body: str = Field(
+        max_length=20000,
+        description="plain text with placeholders: {contact_name}, {organization}, "
+        "{survey_title}, {link}, {unsubscribe_link}, {expires_on}; {{ and }} for braces",
+    )
+
+
+class EmailTemplateOut(Schema):
+    language: str
+    kind: str
+    survey: int | None
+    subject: str
+    body: str
+    source: str = Field(description="survey, organization or built_in")
+    updated_at: datetime | None
+
+
+def _email_scope(
+    request: HttpRequest, language: str, kind: str, survey_id: int | None
+) -> Survey | None:
+    if language not in SURVEY_LANGUAGES or kind not in EMAIL_KINDS:
+        raise Http404
+    if survey_id is None:
+        return None
+    survey = survey_or_404(request, survey_id)
+    if language not in survey.languages:
+        raise Http404
+    return survey
+
+
+def _email_out(chosen: ChosenEmailText, survey: Survey | None) -> dict[str, object]:
+    return {
+        "language": chosen.language,
+        "kind": chosen.kind,
+        "survey": survey.pk if survey is not None else None,
+        "subject": chosen.subject,
+        "body": chosen.body,
+        "source": chosen.source,
+        "updated_at": chosen.updated_at,
+    }
+
+
+@email_templates_router.get(
+    "/{language}/{kind}", response=EmailTemplateOut, summary="Get the e-mail text in use"
+)
+def get_email_template(
+    request: HttpRequest, language: str, kind: str, survey: int | None = None
+) -> dict[str, object]:
+    """The subject and body an `invitation` or `reminder` e-mail uses in `language`
+    (zh-Hans, zh-Hant, en): with `survey`, that survey's own text, else the organization's,
+    else the built-in text; `source` says which."""
+    scope = _email_scope(request, language, kind, survey)
+    chosen = email_template_choose(
+        organization=organization_of(request), survey=scope, language=language, kind=kind
+    )
+    return _email_out(chosen, scope)
+
+
+@email_templates_router.put(
+    "/{language}/{kind}", response=EmailTemplateOut, summary="Set an e-mail text"
+)
+def put_email_template(
+    request: HttpRequest,
+    language: str,
+    kind: str,
+    payload: EmailTemplateIn,
+    survey: int | None = None,
+) -> dict[str, object]:
+    """Save the organization's text (or, with `survey`, that survey's own). Unknown
+    placeholders and unbalanced braces are refused with 422 naming `subject` or `body`."""
+    scope = _email_scope(request, language, kind, survey)
+    organization = organization_of(request)
+    email_template_set(
+        organization=organization,
+        survey=scope,
+        language=language,
+        kind=kind,
+        subject=payload.subject,
+        body=payload.body,
+    )
+    chosen = email_template_choose(
+        organization=organization, survey=scope, language=language, kind=kind
+    )
+    return _email_out(chosen, scope)
+
+
+@email_templates_router.delete(
+    "/{language}/{kind}", response={204: None}, summary="Reset an e-mail text"
+)
+def delete_email_template(
+    request: HttpRequest, language: str, kind: str, survey: int | None = None
+) -> Status[None]:
+    """Back to the default: a survey's text falls back to the organization's, the
+    organization's to the built-in one. Idempotent."""
+    scope = _email_scope(request, language, kind, survey)
+    email_template_reset(
+        organization=organization_of(request), survey=scope, language=language, kind=kind
+    )
+    return Status(204, None)

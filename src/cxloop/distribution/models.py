@@ -161,3 +161,53 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"invitation {self.pk} ({self.channel}, {self.status})"
+
+
+class EmailKind(models.TextChoices):
+    INVITATION = "invitation", _("Invitation")
+    REMINDER = "reminder", _("Reminder")
+
+
+class EmailTemplate(models.Model):
+    """An organization's own subject and body of an e-mail, in one survey language.
+
+    A row with ``survey`` set overrides the organization's default (``survey`` null) for
+    that survey; without any row the built-in text of ``distribution.email_defaults`` is
+    used. ``subject`` and ``body`` are plain text with ``{placeholders}`` only (see
+    ``distribution.email_placeholders``): never template code.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="email_templates"
+    )
+    survey = models.ForeignKey(
+        "surveys.Survey", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    language = models.CharField(_("language"), max_length=8)
+    kind = models.CharField(_("kind"), max_length=16, choices=EmailKind.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"))
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints: ClassVar = [
+            # NULLs are distinct in a unique index, so the organization default needs its
+            # own conditional constraint.
+            models.UniqueConstraint(
+                fields=("organization", "language", "kind"),
+                condition=models.Q(survey__isnull=True),
+                name="email_template_one_default",
+            ),
+            models.UniqueConstraint(
+                fields=("organization", "survey", "language", "kind"),
+                condition=models.Q(survey__isnull=False),
+                name="email_template_one_per_survey",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.survey_id or "default"
+        return f"{self.kind} e-mail {self.language} of {self.organization_id} ({scope})"

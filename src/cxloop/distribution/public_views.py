@@ -1,11 +1,15 @@
-"""A contact's personal links: /i/<token> (e-mail) and /r/<code> (SMS short link)."""
+"""A contact's personal links: /i/<token> (e-mail) and /r/<code> (SMS short link), and the
+e-mail open pixel /i/<token>/open.gif."""
 
+import base64
+import logging
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from cxloop.common.languages import choose_language
 from cxloop.distribution.models import InvitationStatus
@@ -19,6 +23,11 @@ from cxloop.distribution.services import (
 )
 from cxloop.responses.public_views import invitation_unavailable_page, survey_form
 from cxloop.surveys.selectors import survey_definition
+
+logger = logging.getLogger(__name__)
+
+# A transparent 1×1 GIF.
+TRANSPARENT_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
 def _one_click_answer(survey: Any, raw_score: str | None) -> dict[str, Any]:
@@ -67,3 +76,23 @@ def short_link(request: HttpRequest, code: str) -> HttpResponse:
     if request.GET.get("lang"):
         target += f"?lang={request.GET['lang'][:8]}"
     return redirect(target)
+
+
+@never_cache
+@require_safe
+def open_pixel(request: HttpRequest, token: str) -> HttpResponse:
+    """Mark an e-mail invitation opened when its image is loaded.
+
+    Always answers with the image, whatever happens: a broken-image icon in a customer's
+    mail client is worse than a missed "opened". An unknown token gets the image with 404.
+    """
+    status = 404
+    try:
+        invitation = invitation_from_token(token)
+        if invitation is not None:
+            status = 200
+            if request.method == "GET" and invitation.status != InvitationStatus.SKIPPED:
+                invitation_progress(invitation=invitation, status=InvitationStatus.OPENED)
+    except Exception:  # the pixel never fails; the error is still logged
+        logger.exception("open pixel for token %s failed", token[:20])
+    return HttpResponse(TRANSPARENT_GIF, content_type="image/gif", status=status)

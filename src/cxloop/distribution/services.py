@@ -1,5 +1,6 @@
-"""Writes of the distribution app: SMS configuration (``sms_…``) and invitations
-(``invitation_…``)."""
+"""Writes of the distribution app: SMS configuration (``sms_…``), invitations
+(``invitation_…``), contact-frequency rules (``contact_policy_…``) and e-mail templates
+(``email_template_…``)."""
 
 import logging
 import re
@@ -25,10 +26,17 @@ from cxloop.common.errors import FieldError, InputError
 from cxloop.common.languages import SURVEY_LANGUAGES, current_survey_language
 from cxloop.common.text import has_nul, is_attribute_name
 from cxloop.contacts.models import Channel, Contact
+from cxloop.distribution import email_cache, email_placeholders
+from cxloop.distribution.email_defaults import (
+    EMAIL_KINDS,
+    MAX_BODY_LENGTH,
+    MAX_SUBJECT_LENGTH,
+)
 from cxloop.distribution.fatigue import QUIET_HOURS, ContactRules, FatigueRules, fatigue_decision
 from cxloop.distribution.models import (
     INVITATION_PROGRESS,
     ContactPolicy,
+    EmailTemplate,
     Invitation,
     InvitationChannel,
     InvitationStatus,
@@ -654,5 +662,151 @@ def contact_policy_remove_override(*, organization: Organization, survey: Survey
     """Let the survey follow the organization's rules again; whether there was an override."""
     deleted, _details = ContactPolicy.objects.filter(
         organization=organization, survey=survey
+    ).delete()
+    return deleted > 0
+
+
+# --- E-mail templates ----------------------------------------------------------------------
+
+
+def _placeholder_message(problem: email_placeholders.PlaceholderProblem) -> str:
+    where = {"position": problem.position + 1}
+    if problem.kind == email_placeholders.UNKNOWN:
+        return _(
+            "Unknown placeholder {%(name)s} at character %(position)d. Use one of: %(allowed)s."
+        ) % {
+            **where,
+            "name": problem.name,
+            "allowed": ", ".join(f"{{{name}}}" for name in email_placeholders.PLACEHOLDERS),
+        }
+    if problem.kind == email_placeholders.EMPTY:
+        return (
+            _(
+                "Empty braces {} at character %(position)d: "
+                "put a placeholder name inside, e.g. {link}."
+            )
+            % where
+        )
+    if problem.kind == email_placeholders.UNCLOSED:
+        return (
+            _(
+                "The “{” at character %(position)d is not closed by “}”. "
+                "To write a brace itself, type it twice: {{."
+            )
+            % where
+        )
+    return (
+        _(
+            "The “}” at character %(position)d has no opening “{”. "
+            "To write a brace itself, type it twice: }}."
+        )
+        % where
+    )
+
+
+def email_template_errors(*, subject: str, body: str) -> list[FieldError]:
+    """What is wrong with a subject and body, by field; empty when they can be saved."""
+    errors: list[FieldError] = []
+    for field, text, limit in (
+        ("subject", subject, MAX_SUBJECT_LENGTH),
+        ("body", body, MAX_BODY_LENGTH),
+    ):
+        if not text.strip():
+            errors.append(FieldError(field, _("This field is required.")))
+            continue
+        if len(text) > limit:
+            errors.append(
+                FieldError(field, _("Use at most %(limit)d characters.") % {"limit": limit})
+            )
+            continue
+        if has_nul(text):
+            errors.append(
+                FieldError(field, _("The value contains a character that is not allowed."))
+            )
+            continue
+        errors.extend(
+            FieldError(field, _placeholder_message(problem))
+            for problem in email_placeholders.problems_of(text)
+        )
+    if subject and any(char in subject for char in "\r\n"):
+        # A line break in a subject would let the text add mail headers.
+        errors.append(FieldError("subject", _("The subject must fit on one line.")))
+    return errors
+
+
+def _check_scope(
+    *, organization: Organization, survey: Survey | None, language: str, kind: str
+) -> None:
+    errors: list[FieldError] = []
+    if kind not in EMAIL_KINDS:
+        errors.append(FieldError("kind", _("Choose invitation or reminder.")))
+    if survey is not None and survey.organization_id != organization.pk:
+        # Callers look surveys up within the organization; this is the last line of defence.
+        errors.append(FieldError("survey", _("This survey belongs to another organization.")))
+    elif language not in SURVEY_LANGUAGES:
+        errors.append(
+            FieldError(
+                "language",
+                _("Unknown language: %(languages)s.") % {"languages": language[:16]},
+            )
+        )
+    elif survey is not None and language not in survey.languages:
+        errors.append(FieldError("language", _("The survey is not offered in this language.")))
+    if errors:
+        raise InputError(errors)
+
+
+def _forget_cached_email_parts() -> None:
+    # Now for this process, and again once committed so a render that read the old row
+    # in between does not keep it.
+    email_cache.survey_email_parts.clear()
+    transaction.on_commit(email_cache.survey_email_parts.clear)
+
+
+def email_template_set(
+    *,
+    organization: Organization,
+    language: str,
+    kind: str,
+    subject: str,
+    body: str,
+    survey: Survey | None = None,
+    by: AbstractBaseUser | AnonymousUser | None = None,
+) -> EmailTemplate:
+    """Save the organization's (or, with ``survey``, that survey's) e-mail text.
+
+    Raises InputError naming ``subject`` / ``body`` (unknown placeholders, unbalanced
+    braces, too long, empty), ``language``, ``kind`` or ``survey``.
+    """
+    _check_scope(organization=organization, survey=survey, language=language, kind=kind)
+    subject = subject.strip()
+    body = body.strip().replace("\r\n", "\n")
+    errors = email_template_errors(subject=subject, body=body)
+    if errors:
+        raise InputError(errors)
+    _forget_cached_email_parts()
+    template, _created = EmailTemplate.objects.update_or_create(
+        organization=organization,
+        survey=survey,
+        language=language,
+        kind=kind,
+        defaults={
+            "subject": subject,
+            "body": body,
+            "updated_by": by if by is not None and by.is_authenticated else None,
+        },
+    )
+    return template
+
+
+def email_template_reset(
+    *, organization: Organization, language: str, kind: str, survey: Survey | None = None
+) -> bool:
+    """Go back to the built-in text (organization) or the organization's text (survey);
+    whether there was anything to remove."""
+    _check_scope(organization=organization, survey=survey, language=language, kind=kind)
+    _forget_cached_email_parts()
+    deleted, _rows = EmailTemplate.objects.filter(
+        organization=organization, survey=survey, language=language, kind=kind
     ).delete()
     return deleted > 0
