@@ -158,7 +158,11 @@ def test_import_runs_in_the_background_and_shows_the_row_by_row_report(
     assert 'data-testid="row-error"><td class="num">3</td><td>手机</td>' in html
     assert Contact.objects.filter(organization=organization).count() == 1
     listing = member_client.get(url("import", organization)).content.decode()
-    assert "c.csv" in listing and "2 / 2" in listing
+    recent = listing[listing.index('data-testid="recent-imports"') :]
+    assert "c.csv" in recent and "2 / 2" in recent
+    # The list is part of the page body, after the upload form, not of its <title>.
+    assert "<table" not in listing[listing.index("<title>") : listing.index("</title>")]
+    assert listing.index("<form") < listing.index('data-testid="recent-imports"')
 
 
 def test_import_of_an_xlsx_upload(
