@@ -3,6 +3,7 @@ import stat
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +17,9 @@ from django.utils import timezone
 
 from cxloop.analytics.engine import metric_histograms
 from cxloop.analytics.queries import MetricQuery
+from cxloop.campaigns.models import EventRule, Wave, WaveRun
+from cxloop.campaigns.selectors import RateQuery, response_rates
+from cxloop.contacts.models import Contact
 from cxloop.demo import services
 from cxloop.demo.catalog import (
     BUSINESS_UNITS,
@@ -37,6 +41,7 @@ from cxloop.demo.services import (
     demo_load,
     demo_login_ensure,
 )
+from cxloop.distribution.models import Invitation
 from cxloop.organizations.models import Membership, Organization, Role
 from cxloop.responses.answers import clean_answers, headline_scores
 from cxloop.responses.filters import ResponseFilters
@@ -321,6 +326,59 @@ class TestTheLoadedDemo:
                 )
                 assert source == "rollup"
                 assert from_rollups == from_scan
+
+    def test_customers_were_asked_by_waves_and_events_within_the_contact_rules(
+        self, loaded: DemoLoadResult, db: None
+    ) -> None:
+        organization = loaded.organization
+        contacts = Contact.objects.filter(organization=organization)
+        assert contacts.count() >= 500
+        assert {c.attributes["store"] for c in contacts} <= {store.name for store in STORES}
+        invitations = Invitation.objects.filter(organization=organization)
+        statuses = Counter(invitations.values_list("status", flat=True))
+        # Every stage of the funnel is there, and skips carry their reason.
+        assert set(statuses) >= {"sent", "opened", "completed", "failed", "skipped"}
+        assert not invitations.filter(status="skipped", reason="").exists()
+        assert not invitations.filter(status="queued").exists()  # nothing left to send
+        # Quarterly relationship waves: four past runs, the next one still to come.
+        runs = WaveRun.objects.filter(wave__organization=organization).order_by("planned_for")
+        assert runs.count() == 4
+        assert Wave.objects.get(organization=organization).next_run_at > timezone.now()
+        assert EventRule.objects.filter(organization=organization).count() == 2
+        # No contact was asked twice within the default 90 days.
+        by_contact = defaultdict(list)
+        for contact_id, moment in invitations.exclude(status="skipped").values_list(
+            "contact_id", "scheduled_at"
+        ):
+            by_contact[contact_id].append(moment)
+        for moments in by_contact.values():
+            moments.sort()
+            assert all(b - a >= timedelta(days=90) for a, b in pairwise(moments))
+
+    def test_answered_invitations_are_linked_to_a_response_of_the_contact(
+        self, loaded: DemoLoadResult, db: None
+    ) -> None:
+        completed = Invitation.objects.filter(
+            organization=loaded.organization, status="completed"
+        ).select_related("response")
+        assert completed.count() >= 100
+        for invitation in completed:
+            assert invitation.response is not None
+            assert invitation.response.survey_id == invitation.survey_id
+            assert invitation.response.contact_id == invitation.contact_id
+            assert invitation.sent_at <= invitation.response.submitted_at
+        rates = response_rates(
+            organization=loaded.organization,
+            query=RateQuery(
+                group_by="channel",
+                survey_id=None,
+                date_from=(timezone.now() - timedelta(days=400)).date(),
+                date_to=timezone.now().date(),
+            ),
+        )
+        email = next(row for row in rates.rows if row.key == "email")
+        assert email.rate.value is not None
+        assert 15 < email.rate.value < 60
 
     def test_loading_again_creates_nothing(self, loaded: DemoLoadResult, db: None) -> None:
         users = get_user_model().objects.count()

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from cxloop.analytics.rollups import rollups_rebuild
 from cxloop.demo.catalog import DEMO_LANGUAGES, SURVEY_PLANS
+from cxloop.demo.distribution import demo_distribution_load
 from cxloop.demo.generator import DAYS, ResponseGenerator
 from cxloop.organizations.models import Membership, Organization, Role
 from cxloop.organizations.services import (
@@ -199,6 +200,9 @@ def demo_load(*, now: datetime | None = None, seed: int = DEMO_SEED) -> DemoLoad
             # Bulk inserts bypass the submit path that keeps rollups current.
             for survey in surveys.values():
                 rollups_rebuild(survey=survey)
+            demo_distribution_load(
+                organization=organization, surveys=surveys, now=now, rng=Random(seed + 1)
+            )
             created = True
     login = demo_login_ensure(user=owner)
     return DemoLoadResult(
