@@ -12,6 +12,9 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from cxloop.common.email_url import DEFAULT_TIMEOUT as DEFAULT_EMAIL_TIMEOUT
+from cxloop.common.email_url import EmailUrlError, parse_email_url
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 # The working directory is the deployment root: ./var/ holds the database and local secrets.
 BASE_DIR = Path(os.environ.get("CXLOOP_HOME", Path.cwd())).resolve()
@@ -176,12 +179,28 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-EMAIL_BACKEND = os.environ.get(
-    "CXLOOP_EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend",
-)
+EMAIL_URL = os.environ.get("CXLOOP_EMAIL_URL", "")
+_EMAIL_BACKEND_CLASS = os.environ.get("CXLOOP_EMAIL_BACKEND", "")
+if EMAIL_URL and _EMAIL_BACKEND_CLASS:
+    raise ImproperlyConfigured(
+        "Set CXLOOP_EMAIL_URL or CXLOOP_EMAIL_BACKEND, not both: the URL names the backend."
+    )
+# Every SMTP socket operation gives up after this long, so a stuck server cannot hold a
+# send task for ever (CXLOOP_EMAIL_URL's ?timeout= changes it).
+EMAIL_TIMEOUT = DEFAULT_EMAIL_TIMEOUT
+if EMAIL_URL:
+    try:
+        _email_settings = parse_email_url(EMAIL_URL)
+    except EmailUrlError as error:
+        # The URL may hold a password: name the problem, never echo the value.
+        raise ImproperlyConfigured(f"CXLOOP_EMAIL_URL is not usable: {error}") from None
+    globals().update(_email_settings)
+else:
+    EMAIL_BACKEND = _EMAIL_BACKEND_CLASS or (
+        "django.core.mail.backends.console.EmailBackend"
+        if DEBUG
+        else "django.core.mail.backends.smtp.EmailBackend"
+    )
 DEFAULT_FROM_EMAIL = os.environ.get("CXLOOP_DEFAULT_FROM_EMAIL", "cxloop <noreply@localhost>")
 
 TASKS = {
