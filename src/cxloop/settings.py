@@ -40,6 +40,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "")
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
+    if not 0 < value < 10**9:
+        raise ImproperlyConfigured(f"{name} must be more than 0, got {raw!r}")
+    return value
+
+
 def local_secret_key() -> str:
     """A per-installation key kept in ./var/ so sessions survive restarts in local use."""
     key_file = VAR_DIR / "secret_key"
@@ -229,6 +242,17 @@ LOGGING = {
 # Whether organization admins may point their SMS provider at a custom endpoint (a gateway,
 # or a local fake in tests). Off in production unless the operator turns it on.
 CXLOOP_SMS_ENDPOINT_OVERRIDE = env_bool("CXLOOP_SMS_ENDPOINT_OVERRIDE", DEBUG)
+
+# The send pipeline (distribution/sending.py). A sender's claim on an invitation lapses after
+# this many seconds, so the messages of a worker that died are sent by another one; it must
+# comfortably exceed the time one batch of messages takes.
+CXLOOP_SEND_CLAIM_TIMEOUT = env_float("CXLOOP_SEND_CLAIM_TIMEOUT", 900.0)
+# Transient failures (SMTP 4xx, network, provider throttling) are retried this many times in
+# all, waiting CXLOOP_SEND_RETRY_BASE_SECONDS, then twice as long each time.
+CXLOOP_SEND_MAX_ATTEMPTS = int(env_float("CXLOOP_SEND_MAX_ATTEMPTS", 5))
+CXLOOP_SEND_RETRY_BASE_SECONDS = env_float("CXLOOP_SEND_RETRY_BASE_SECONDS", 60.0)
+# Seconds between two runs of the scheduler (delayed sends, retries, reminders, waves).
+CXLOOP_SCHEDULER_INTERVAL = env_float("CXLOOP_SCHEDULER_INTERVAL", 10.0)
 
 # An API page never holds more than this many items, whatever `limit` asks for.
 NINJA_PAGINATION_MAX_LIMIT = 500

@@ -89,7 +89,7 @@ def _settings_in_a_fresh_process(**environment: str) -> subprocess.CompletedProc
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("CXLOOP_EMAIL")}
     env.update(DJANGO_SETTINGS_MODULE="cxloop.settings", **environment)
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 (the interpreter running the tests)
         [sys.executable, "-c", code],
         env=env,
         capture_output=True,

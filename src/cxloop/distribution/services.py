@@ -311,6 +311,8 @@ def sms_send_test(
 
 # --- Invitations ---------------------------------------------------------------------------
 
+# Channels the send pipeline delivers; link and widget invitations reach people otherwise.
+SENT_CHANNELS = (InvitationChannel.EMAIL, InvitationChannel.SMS)
 SHORT_CODE_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 SHORT_CODE_LENGTH = 8
 INVITATION_LINK_SALT = "cxloop.invitation"
@@ -566,4 +568,11 @@ def invitations_queue(
             skipped.append((contact, invitation.reason))
         else:
             queued.append(invitation)
+    # Later ones are the scheduler's (cxloop scheduler, or the one inside cxloop worker).
+    from cxloop.distribution.tasks import enqueue_sends_on_commit
+
+    sending_now = timezone.now()
+    enqueue_sends_on_commit(
+        [i.pk for i in queued if i.channel in SENT_CHANNELS and i.scheduled_at <= sending_now]
+    )
     return InvitationBatch(tuple(queued), tuple(skipped), unknown)

@@ -1,12 +1,21 @@
-"""``cxloop worker``: run the background task worker (django-tasks-db) until stopped."""
+"""``cxloop worker``: run the background task worker (django-tasks-db) until stopped.
 
+It runs the scheduler (delayed sends, retries, reminders, waves) in a thread beside the
+worker, so ``make demo`` needs nothing else; ``--no-scheduler`` leaves that to
+``cxloop scheduler``.
+"""
+
+import threading
 from argparse import ArgumentParser, BooleanOptionalAction
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks_db import DatabaseBackend
+
+from cxloop.common.scheduler import scheduler_loop, start_scheduler_thread
 
 
 def database_tasks_configured() -> bool:
@@ -41,6 +50,18 @@ class Command(BaseCommand):
             default=False,
             help="Restart on code changes (development only; default: off).",
         )
+        parser.add_argument(
+            "--scheduler",
+            action=BooleanOptionalAction,
+            default=True,
+            help="Run the scheduler in a thread beside the worker (default: on).",
+        )
+        parser.add_argument(
+            "--scheduler-interval",
+            type=float,
+            default=settings.CXLOOP_SCHEDULER_INTERVAL,
+            help="Seconds between two scheduler ticks (default: CXLOOP_SCHEDULER_INTERVAL).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not database_tasks_configured():
@@ -64,4 +85,17 @@ class Command(BaseCommand):
         }
         if options["max_tasks"] is not None:
             db_worker_options["max_tasks"] = options["max_tasks"]
-        call_command("db_worker", **db_worker_options)
+        if options["scheduler_interval"] <= 0:
+            raise CommandError("--scheduler-interval must be more than zero seconds.")
+        if not options["scheduler"]:
+            call_command("db_worker", **db_worker_options)
+        elif options["batch"]:
+            # One tick queues what is due now; the batch then runs it and exits.
+            scheduler_loop(interval=0, stop=threading.Event(), once=True)
+            call_command("db_worker", **db_worker_options)
+        else:
+            stop = start_scheduler_thread(interval=options["scheduler_interval"])
+            try:
+                call_command("db_worker", **db_worker_options)
+            finally:
+                stop.set()
