@@ -113,6 +113,7 @@ def _register_routers() -> None:
     from cxloop.analytics.apis import metrics_router
     from cxloop.analytics.apis import router as analytics_router
     from cxloop.contacts.apis import router as contacts_router
+    from cxloop.distribution.apis import invitations_router as bounces_router
     from cxloop.distribution.apis import router as distribution_router
     from cxloop.distribution.apis import surveys_router as invitations_router
     from cxloop.responses.apis import router as responses_router
@@ -125,6 +126,7 @@ def _register_routers() -> None:
     api.add_router("/contacts", contacts_router)
     api.add_router("/distribution", distribution_router)
     api.add_router("/surveys", invitations_router)
+    api.add_router("/invitations", bounces_router)
 
 
 _register_routers()
