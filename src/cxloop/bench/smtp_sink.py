@@ -3,6 +3,7 @@ end-to-end tests. It keeps, per message, the recipients and the Message-ID (and 
 message when asked), and can answer chosen recipients with scripted SMTP errors.
 """
 
+import logging
 import re
 import socket
 import threading
@@ -67,6 +68,7 @@ class SinkHandler:
 @contextmanager
 def smtp_sink(*, keep_content: bool = True) -> Iterator[tuple[SinkHandler, int]]:
     """An SMTP server on 127.0.0.1 in a thread of this process: (handler, port)."""
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # every SMTP command at INFO
     handler = SinkHandler(keep_content=keep_content)
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)

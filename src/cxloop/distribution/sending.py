@@ -278,6 +278,15 @@ def _record_failed(
     )
 
 
+def _release(invitations: Sequence[Invitation], token: str, *, uncount: bool) -> None:
+    """Give claimed invitations back untried (`uncount`: the claim's attempt is taken back)."""
+    held = Invitation.objects.filter(pk__in=[i.pk for i in invitations], claim_token=token)
+    if uncount:
+        held.update(claim_token="", claimed_at=None, attempts=F("attempts") - 1)
+    else:
+        held.update(claim_token="", claimed_at=None)
+
+
 def _record_transient(
     invitation: Invitation, token: str, *, now: datetime, text: str, report: SendReport
 ) -> None:
@@ -373,6 +382,7 @@ def _connection_is_broken(error: BaseException) -> bool:
 @dataclass(frozen=True, slots=True)
 class EmailJob:
     invitation: Invitation
+    token: str
     kind: str
     reminder: int
     on_sent: Callable[[Invitation, str], None]
@@ -400,8 +410,12 @@ def _send_email_jobs(jobs: Sequence[EmailJob], *, claimed_at: datetime) -> None:
     try:
         for index, job in enumerate(jobs):
             if time.monotonic() > deadline:
-                for rest in jobs[index:]:
-                    rest.on_transient(rest.invitation, "stopped: the claim was about to expire")
+                # Not a failure: hand the rest back untried, for the next sender to claim.
+                _release(
+                    [rest.invitation for rest in jobs[index:]],
+                    job.token,
+                    uncount=job.kind == "invitation",
+                )
                 return
             message = invitation_email_message(
                 job.invitation, kind=job.kind, reminder=job.reminder, connection=smtp
@@ -448,7 +462,9 @@ def _email_invitation_jobs(
     def transient(invitation: Invitation, text: str) -> None:
         _record_transient(invitation, claim.token, now=claim.claimed_at, text=text, report=report)
 
-    return [EmailJob(i, "invitation", 0, sent, permanent, transient) for i in invitations]
+    return [
+        EmailJob(i, claim.token, "invitation", 0, sent, permanent, transient) for i in invitations
+    ]
 
 
 # --- SMS ------------------------------------------------------------------------------------
@@ -671,7 +687,7 @@ def _reminder_jobs(
         report.retrying += 1
 
     return [
-        EmailJob(i, "reminder", i.reminders_sent + 1, sent, permanent, transient)
+        EmailJob(i, token, "reminder", i.reminders_sent + 1, sent, permanent, transient)
         for i in invitations
     ]
 

@@ -351,7 +351,12 @@ def _new_short_code() -> str:
 
 def invitation_token(invitation: Invitation) -> str:
     """The personal link's secret: an HMAC of the invitation id (nothing to store or leak)."""
-    return signing.Signer(salt=INVITATION_LINK_SALT).sign(str(invitation.pk)).replace(":", "-")
+    # An e-mail carries the link a dozen times (one per score): sign once per instance.
+    cached: str | None = invitation.__dict__.get("_link_token")
+    if cached is None:
+        signed = signing.Signer(salt=INVITATION_LINK_SALT).sign(str(invitation.pk))
+        cached = invitation.__dict__["_link_token"] = signed.replace(":", "-")
+    return cached
 
 
 def invitation_from_token(token: str) -> Invitation | None:
