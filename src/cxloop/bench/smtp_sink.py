@@ -3,6 +3,7 @@ end-to-end tests. It keeps, per message, the recipients and the Message-ID (and 
 message when asked), and can answer chosen recipients with scripted SMTP errors.
 """
 
+import asyncio
 import logging
 import re
 import socket
@@ -36,6 +37,8 @@ class SinkHandler:
     # recipient → SMTP answers to give to its next RCPT commands, e.g. ["451 4.3.0 busy"]
     rcpt_answers: dict[str, list[str]] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
+    # Seconds each accepted message takes: slows a run down so a test can act in the middle.
+    delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(
@@ -48,6 +51,8 @@ class SinkHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         content: bytes = envelope.original_content or envelope.content
         header_end = content.find(b"\r\n\r\n")
         found = MESSAGE_ID.search(content[: header_end if header_end > 0 else None])
