@@ -84,3 +84,11 @@ bench-send: install
 	@if [ -z "$${DATABASE_URL:-}" ]; then rm -f var/bench-send.sqlite3 var/bench-send.sqlite3-wal var/bench-send.sqlite3-shm; fi
 	DATABASE_URL="$${DATABASE_URL:-sqlite:///$(CURDIR)/var/bench-send.sqlite3}" \
 		$(BIN)/python -c 'from cxloop.bench.send import cli; cli()' --n $(if $(filter command line environment,$(origin N)),$(N),10000)
+
+# The distribution tests once more with tasks going through Redis and RQ (local Redis; its
+# own database index by default, so no running app's queue is touched).
+test-rq: install
+	CXLOOP_TASKS_BACKEND=django_tasks_rq.RQBackend \
+	CXLOOP_TEST_TASKS_BACKEND=django_tasks_rq.RQBackend \
+	CXLOOP_REDIS_URL="$${CXLOOP_REDIS_URL:-redis://127.0.0.1:6379/15}" \
+		$(BIN)/pytest tests/distribution -p no:cacheprovider

@@ -222,7 +222,7 @@ TASKS = {
     }
 }
 if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
-    INSTALLED_APPS.append("django_tasks_rq")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = {"default": {"URL": os.environ.get("CXLOOP_REDIS_URL", "redis://127.0.0.1:6379/0")}}
 
 SESSION_COOKIE_HTTPONLY = True

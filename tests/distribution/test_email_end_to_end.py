@@ -3,7 +3,7 @@
 import email
 import email.policy
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -68,6 +68,7 @@ def test_invitation_to_answer_through_a_real_smtp_server(
     sink: SinkHandler,
     api_client: ApiClient,
     django_capture_on_commit_callbacks: Any,
+    run_tasks: Callable[[], None],
 ) -> None:
     contact = Contact.objects.create(
         organization=organization, external_id="c-1", email="wang@example.com", language="en"
@@ -78,6 +79,7 @@ def test_invitation_to_answer_through_a_real_smtp_server(
             f"/api/v1/surveys/{survey.pk}/invitations",
             {"channel": "email", "contacts": ["c-1"], "attributes": {"store": "上海南京西路店"}},
         )
+    run_tasks()
 
     assert queued.status_code == 202, queued.content
     [received] = sink.received

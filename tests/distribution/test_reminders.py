@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -119,7 +120,10 @@ def test_a_reminder_claimed_by_another_scheduler_is_not_sent_twice(
 
 
 def test_the_scheduler_tick_sends_what_is_due_and_reminds(
-    organization: Organization, survey: Survey, django_capture_on_commit_callbacks: Any
+    organization: Organization,
+    survey: Survey,
+    django_capture_on_commit_callbacks: Any,
+    run_tasks: Callable[[], None],
 ) -> None:
     # The tasks run on the real clock (immediate backend): dates relative to it.
     now = timezone.now()
@@ -146,8 +150,10 @@ def test_the_scheduler_tick_sends_what_is_due_and_reminds(
 
     with django_capture_on_commit_callbacks(execute=True):
         counts = scheduler_tick(now=now)
+    run_tasks()
     with django_capture_on_commit_callbacks(execute=True):
         second = scheduler_tick(now=now)
+    run_tasks()
 
     assert counts == {"sends_due": 3, "reminders_due": 1}
     assert second == {"sends_due": 0, "reminders_due": 0}

@@ -383,6 +383,7 @@ def test_invitations_queued_through_the_api_are_sent_on_commit(
     survey: Survey,
     api_client: ApiClient,
     django_capture_on_commit_callbacks: Any,
+    run_tasks: Callable[[], None],
 ) -> None:
     ContactPolicy.objects.create(organization=organization)  # no quiet hours, whatever the time
     contact_for(organization, 1)
@@ -393,6 +394,7 @@ def test_invitations_queued_through_the_api_are_sent_on_commit(
             f"/api/v1/surveys/{survey.pk}/invitations",
             {"channel": "email", "contacts": ["c-1", "c-2"]},
         )
+    run_tasks()
 
     assert response.status_code == 202
     assert sorted(m.to[0] for m in mail.outbox) == ["c1@example.com", "c2@example.com"]
