@@ -399,3 +399,18 @@ def test_invitations_queued_through_the_api_are_sent_on_commit(
     assert response.status_code == 202
     assert sorted(m.to[0] for m in mail.outbox) == ["c1@example.com", "c2@example.com"]
     assert set(Invitation.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_sender_whose_claim_is_about_to_lapse_hands_the_rest_back_untried(
+    organization: Organization, survey: Survey, settings: Any
+) -> None:
+    invitations = [invite(survey, contact_for(organization, n)) for n in range(3)]
+    settings.CXLOOP_SEND_CLAIM_TIMEOUT = 1e-9  # already half gone when sending starts
+
+    handed_back = send(*invitations)
+    settings.CXLOOP_SEND_CLAIM_TIMEOUT = 900
+    later = send(*invitations)
+
+    assert (handed_back.sent, handed_back.retrying, later.sent) == (0, 0, 3)
+    assert len(mail.outbox) == 3
+    assert set(Invitation.objects.values_list("attempts", flat=True)) == {1}
