@@ -414,3 +414,23 @@ def test_a_sender_whose_claim_is_about_to_lapse_hands_the_rest_back_untried(
     assert (handed_back.sent, handed_back.retrying, later.sent) == (0, 0, 3)
     assert len(mail.outbox) == 3
     assert set(Invitation.objects.values_list("attempts", flat=True)) == {1}
+
+
+def test_a_message_that_cannot_be_built_fails_and_the_batch_goes_on(
+    organization: Organization, survey: Survey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken, fine = (invite(survey, contact_for(organization, n)) for n in (1, 2))
+    real = sending.render_invitation_email
+
+    def render(*, invitation: Invitation, kind: str) -> Any:
+        if invitation.pk == broken.pk:
+            raise ValueError("template error")
+        return real(invitation=invitation, kind=kind)
+
+    monkeypatch.setattr(sending, "render_invitation_email", render)
+
+    report = send(broken, fine)
+
+    assert (report.sent, report.failed) == (1, 1)
+    broken.refresh_from_db()
+    assert (broken.status, broken.failure) == ("failed", "ValueError: template error")

@@ -159,9 +159,11 @@ def due_invitations(*, now: datetime) -> QuerySet[Invitation]:
 
 def _locked_ids(queryset: QuerySet[Invitation], limit: int) -> list[int]:
     # SQLite has no row locks: there the IMMEDIATE transaction serializes claimers instead.
-    skip_locked = connection.features.has_select_for_update_skip_locked
+    features = connection.features
+    # Only the invitation rows: a contact locked by invitation_create must not hide them.
+    of = ("self",) if features.has_select_for_update_of else ()
     return list(
-        queryset.select_for_update(skip_locked=skip_locked)
+        queryset.select_for_update(skip_locked=features.has_select_for_update_skip_locked, of=of)
         .order_by("scheduled_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
@@ -417,9 +419,15 @@ def _send_email_jobs(jobs: Sequence[EmailJob], *, claimed_at: datetime) -> None:
                     uncount=job.kind == "invitation",
                 )
                 return
-            message = invitation_email_message(
-                job.invitation, kind=job.kind, reminder=job.reminder, connection=smtp
-            )
+            try:
+                message = invitation_email_message(
+                    job.invitation, kind=job.kind, reminder=job.reminder, connection=smtp
+                )
+            except Exception as error:
+                # A message that cannot be built fails the same way on every attempt.
+                logger.exception("Cannot build the e-mail of invitation %s", job.invitation.pk)
+                job.on_permanent(job.invitation, smtp_error_text(error))
+                continue
             try:
                 handed_over = smtp.send_messages([message])
             except Exception as error:  # classified just below
