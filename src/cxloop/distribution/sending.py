@@ -29,7 +29,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cxloop.common.languages import django_language, normalize_language
@@ -558,17 +558,20 @@ def _send_claim(claim: Claim, report: SendReport) -> None:
     _send_sms_invitations(claim, texts, report)
 
 
-def invitations_send(*, invitation_ids: Sequence[int], now: datetime) -> SendReport:
+def invitations_send(*, invitation_ids: Sequence[int], now: datetime | None = None) -> SendReport:
     """Send those of the invitations that are due and not held by another sender.
 
     Safe to run any number of times, concurrently too: sent, skipped, failed and claimed
-    invitations are passed over.
+    invitations are passed over. Without `now`, each batch is claimed at the current time
+    (a claim stamped earlier than it was made would lapse early).
     """
     report = SendReport()
     ids = list(dict.fromkeys(invitation_ids))
     for start in range(0, len(ids), CLAIM_BATCH):
         claim = invitations_claim(
-            now=now, report=report, invitation_ids=ids[start : start + CLAIM_BATCH]
+            now=now or timezone.now(),
+            report=report,
+            invitation_ids=ids[start : start + CLAIM_BATCH],
         )
         _send_claim(claim, report)
     return report

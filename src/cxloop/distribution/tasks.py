@@ -28,7 +28,7 @@ DISPATCH_TIME_BUDGET = 60.0
 @task()
 def send_invitations(invitation_ids: list[int]) -> dict[str, Any]:
     """Send these invitations if they are due; the others are left to later runs."""
-    return invitations_send(invitation_ids=invitation_ids, now=timezone.now()).as_dict()
+    return invitations_send(invitation_ids=invitation_ids).as_dict()
 
 
 @task()
