@@ -8,7 +8,7 @@ export PORT
 LOCALE_IGNORE := --ignore=.venv --ignore=node_modules --ignore=var --ignore=tests
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve worker test lint typecheck check-migrations check-messages pytest test-pytest messages clean bench
+.PHONY: help install demo serve worker test lint typecheck check-migrations check-messages pytest test-pytest messages clean bench bench-send test-rq
 
 help:
 	@echo "make demo    install everything, migrate, load demo data, start server + worker on :$(PORT)"
@@ -81,3 +81,18 @@ bench: install
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+
+# Send benchmark: N personalized invitation e-mails through 2 workers to a local SMTP sink
+# (aiosmtpd); its own SQLite file, started fresh, unless DATABASE_URL is set.
+bench-send: install
+	@if [ -z "$${DATABASE_URL:-}" ]; then rm -f var/bench-send.sqlite3 var/bench-send.sqlite3-wal var/bench-send.sqlite3-shm; fi
+	DATABASE_URL="$${DATABASE_URL:-sqlite:///$(CURDIR)/var/bench-send.sqlite3}" \
+		$(BIN)/python -c 'from cxloop.bench.send import cli; cli()' --n $(if $(filter command line environment,$(origin N)),$(N),10000)
+
+# The distribution tests once more with tasks going through Redis and RQ (local Redis; its
+# own database index by default, so no running app's queue is touched).
+test-rq: install
+	CXLOOP_TASKS_BACKEND=django_tasks_rq.RQBackend \
+	CXLOOP_TEST_TASKS_BACKEND=django_tasks_rq.RQBackend \
+	CXLOOP_REDIS_URL="$${CXLOOP_REDIS_URL:-redis://127.0.0.1:6379/15}" \
+		$(BIN)/pytest tests/distribution -p no:cacheprovider

@@ -1,3 +1,4 @@
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -8,10 +9,44 @@ from cxloop.organizations.models import Membership, Organization
 from cxloop.organizations.services import api_key_create
 from tests.factories import MembershipFactory
 
+# `make test-rq` sets this (to django_tasks_rq.RQBackend) so that tasks go through Redis.
+TEST_TASKS_BACKEND = os.environ.get("CXLOOP_TEST_TASKS_BACKEND", "")
+
 
 @pytest.fixture(autouse=True)
 def _immediate_tasks(settings: Any) -> None:
+    if TEST_TASKS_BACKEND:
+        settings.TASKS = {"default": {"BACKEND": TEST_TASKS_BACKEND}}
+        _rq_queue().empty()
+        return
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+def _rq_queue() -> Any:
+    import django_rq
+    from django_tasks_rq.backend import Job
+
+    return django_rq.get_queue("default", job_class=Job)
+
+
+@pytest.fixture
+def run_tasks() -> Callable[[], None]:
+    """Run the tasks queued so far. The immediate backend has already run them; under RQ
+    (`make test-rq`) a burst worker runs them in this process, inside the test's
+    transaction, after they went through Redis."""
+
+    def run() -> None:
+        if not TEST_TASKS_BACKEND:
+            return
+        from django_tasks_rq.backend import Job
+        from rq import SimpleWorker
+
+        queue = _rq_queue()
+        worker = SimpleWorker([queue], connection=queue.connection, job_class=Job)
+        worker.work(burst=True, with_scheduler=False)
+        assert queue.count == 0
+
+    return run
 
 
 # The production hasher costs ~1 s per password on a small machine; tests check logic.

@@ -115,6 +115,7 @@ def _register_routers() -> None:
     from cxloop.campaigns.apis import events_router, rates_router, rules_router, waves_router
     from cxloop.contacts.apis import router as contacts_router
     from cxloop.distribution.apis import email_templates_router
+    from cxloop.distribution.apis import invitations_router as bounces_router
     from cxloop.distribution.apis import router as distribution_router
     from cxloop.distribution.apis import surveys_router as invitations_router
     from cxloop.responses.apis import router as responses_router
@@ -132,6 +133,7 @@ def _register_routers() -> None:
     api.add_router("/waves", waves_router)
     api.add_router("/response-rates", rates_router)
     api.add_router("/email-templates", email_templates_router)
+    api.add_router("/invitations", bounces_router)
 
 
 _register_routers()

@@ -12,6 +12,9 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from cxloop.common.email_url import DEFAULT_TIMEOUT as DEFAULT_EMAIL_TIMEOUT
+from cxloop.common.email_url import EmailUrlError, parse_email_url
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 # The working directory is the deployment root: ./var/ holds the database and local secrets.
 BASE_DIR = Path(os.environ.get("CXLOOP_HOME", Path.cwd())).resolve()
@@ -35,6 +38,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if not raw:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "")
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
+    if not 0 < value < 10**9:
+        raise ImproperlyConfigured(f"{name} must be more than 0, got {raw!r}")
+    return value
 
 
 def local_secret_key() -> str:
@@ -178,12 +194,28 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-EMAIL_BACKEND = os.environ.get(
-    "CXLOOP_EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend",
-)
+EMAIL_URL = os.environ.get("CXLOOP_EMAIL_URL", "")
+_EMAIL_BACKEND_CLASS = os.environ.get("CXLOOP_EMAIL_BACKEND", "")
+if EMAIL_URL and _EMAIL_BACKEND_CLASS:
+    raise ImproperlyConfigured(
+        "Set CXLOOP_EMAIL_URL or CXLOOP_EMAIL_BACKEND, not both: the URL names the backend."
+    )
+# Every SMTP socket operation gives up after this long, so a stuck server cannot hold a
+# send task for ever (CXLOOP_EMAIL_URL's ?timeout= changes it).
+EMAIL_TIMEOUT = DEFAULT_EMAIL_TIMEOUT
+if EMAIL_URL:
+    try:
+        _email_settings = parse_email_url(EMAIL_URL)
+    except EmailUrlError as error:
+        # The URL may hold a password: name the problem, never echo the value.
+        raise ImproperlyConfigured(f"CXLOOP_EMAIL_URL is not usable: {error}") from None
+    globals().update(_email_settings)
+else:
+    EMAIL_BACKEND = _EMAIL_BACKEND_CLASS or (
+        "django.core.mail.backends.console.EmailBackend"
+        if DEBUG
+        else "django.core.mail.backends.smtp.EmailBackend"
+    )
 DEFAULT_FROM_EMAIL = os.environ.get("CXLOOP_DEFAULT_FROM_EMAIL", "cxloop <noreply@localhost>")
 
 TASKS = {
@@ -192,7 +224,7 @@ TASKS = {
     }
 }
 if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
-    INSTALLED_APPS.append("django_tasks_rq")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = {"default": {"URL": os.environ.get("CXLOOP_REDIS_URL", "redis://127.0.0.1:6379/0")}}
 
 SESSION_COOKIE_HTTPONLY = True
@@ -226,6 +258,17 @@ LOGGING = {
 # Whether organization admins may point their SMS provider at a custom endpoint (a gateway,
 # or a local fake in tests). Off in production unless the operator turns it on.
 CXLOOP_SMS_ENDPOINT_OVERRIDE = env_bool("CXLOOP_SMS_ENDPOINT_OVERRIDE", DEBUG)
+
+# The send pipeline (distribution/sending.py). A sender's claim on an invitation lapses after
+# this many seconds, so the messages of a worker that died are sent by another one; it must
+# comfortably exceed the time one batch of messages takes.
+CXLOOP_SEND_CLAIM_TIMEOUT = env_float("CXLOOP_SEND_CLAIM_TIMEOUT", 900.0)
+# Transient failures (SMTP 4xx, network, provider throttling) are retried this many times in
+# all, waiting CXLOOP_SEND_RETRY_BASE_SECONDS, then twice as long each time.
+CXLOOP_SEND_MAX_ATTEMPTS = int(env_float("CXLOOP_SEND_MAX_ATTEMPTS", 5))
+CXLOOP_SEND_RETRY_BASE_SECONDS = env_float("CXLOOP_SEND_RETRY_BASE_SECONDS", 60.0)
+# Seconds between two runs of the scheduler (delayed sends, retries, reminders, waves).
+CXLOOP_SCHEDULER_INTERVAL = env_float("CXLOOP_SCHEDULER_INTERVAL", 10.0)
 
 # An API page never holds more than this many items, whatever `limit` asks for.
 NINJA_PAGINATION_MAX_LIMIT = 500

@@ -11,6 +11,7 @@ from django.db import IntegrityError
 from cxloop.campaigns.models import Wave, WaveRun
 from cxloop.campaigns.services import WaveInput, wave_create, waves_run_due
 from cxloop.common.errors import InputError
+from cxloop.common.scheduler import run_periodic
 from cxloop.contacts.models import Contact
 from cxloop.distribution.models import Invitation, InvitationStatus
 from cxloop.organizations.models import Organization
@@ -298,3 +299,17 @@ def test_wave_list_and_detail_query_counts_are_pinned(
         "2026-06-06",
         "2026-05-06",
     ]
+
+
+def test_the_scheduler_queues_a_wave_run_only_when_one_is_due(
+    organization: Organization, survey: Survey, population: list[Contact]
+) -> None:
+    # The autouse immediate task backend runs the queued task at once.
+    wave(organization, survey)
+    before = run_periodic(NOON_SHANGHAI - timedelta(minutes=1))["campaigns.waves"]
+    assert before == {"wave_runs_queued": 0}
+    assert not WaveRun.objects.exists()
+    due = run_periodic(NOON_SHANGHAI)["campaigns.waves"]
+    assert due == {"wave_runs_queued": 1}
+    assert WaveRun.objects.count() == 1
+    assert Invitation.objects.count() == 8

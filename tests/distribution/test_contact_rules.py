@@ -11,6 +11,7 @@ from cxloop.common.errors import InputError
 from cxloop.contacts.models import Contact
 from cxloop.distribution.fatigue import ContactRules
 from cxloop.distribution.models import ContactPolicy, InvitationStatus
+from cxloop.distribution.sending import ReminderPolicy, reminder_policy
 from cxloop.distribution.services import (
     contact_policy_remove_override,
     contact_policy_rules,
@@ -53,6 +54,10 @@ def error_fields(error: InputError) -> list[str]:
         ({"quiet_end": None}, ["quiet_end"]),
         ({"quiet_start": None}, ["quiet_start"]),
         ({"quiet_start": time(8, 0)}, ["quiet_end"]),
+        ({"max_reminders": 4}, ["max_reminders"]),
+        ({"reminder_after_days": 0}, ["reminder_after_days"]),
+        # A reminder after the link has expired would lead nowhere.
+        ({"reminder_after_days": 14, "link_valid_days": 14}, ["reminder_after_days"]),
     ],
 )
 def test_rules_out_of_range_are_refused_with_the_field(
@@ -82,6 +87,24 @@ def test_a_survey_override_beats_the_organization_rules_until_removed(
     assert not contact_policy_remove_override(organization=organization, survey=survey)
     back, _days = contact_policy_rules(organization=organization, survey=survey)
     assert back.max_per_year == 2
+
+
+def test_reminders_follow_the_survey_override_then_the_organization(
+    organization: Organization,
+) -> None:
+    survey = survey_for(organization)
+    assert reminder_policy(organization_id=organization.pk, survey_id=survey.pk) == (
+        ReminderPolicy(after_days=3, max_reminders=1)
+    )
+    contact_policy_set(organization=organization, rules=rules(reminder_after_days=5))
+    contact_policy_set(organization=organization, rules=rules(max_reminders=0), survey=survey)
+    assert reminder_policy(organization_id=organization.pk, survey_id=survey.pk) == (
+        ReminderPolicy(after_days=3, max_reminders=0)
+    )
+    contact_policy_remove_override(organization=organization, survey=survey)
+    assert reminder_policy(organization_id=organization.pk, survey_id=survey.pk) == (
+        ReminderPolicy(after_days=5, max_reminders=1)
+    )
 
 
 def test_new_invitations_follow_the_saved_rules(organization: Organization) -> None:
@@ -124,6 +147,8 @@ FORM = {
     "quiet_start": "20:30",
     "quiet_end": "08:30",
     "link_valid_days": "10",
+    "reminder_after_days": "4",
+    "max_reminders": "2",
 }
 
 
@@ -142,6 +167,7 @@ def test_the_page_shows_the_defaults_then_saves_the_organization_rules(
         time(20, 30),
         10,
     )
+    assert (policy.reminder_after_days, policy.max_reminders) == (4, 2)
 
 
 def test_a_bad_value_gets_a_message_next_to_the_field_in_the_users_language(

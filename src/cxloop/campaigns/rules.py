@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+# A wave run not finished this long after it was claimed was interrupted: resume it.
+RUN_LEASE = timedelta(minutes=30)
+
 # --- Event-rule conditions -----------------------------------------------------------------
 
 

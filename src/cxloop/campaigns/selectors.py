@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from cxloop.analytics.metrics import ProportionResult, proportion
 from cxloop.campaigns.models import Event, EventRule, Wave, WaveRun
+from cxloop.campaigns.rules import RUN_LEASE
 from cxloop.common.errors import FieldError, InputError
 from cxloop.common.text import EARLIEST_DATE, LATEST_DATE
 from cxloop.distribution.models import Invitation, InvitationStatus
@@ -322,4 +323,14 @@ def response_rates(
         survey_id=query.survey_id,
         overall=rate_row("all", _("All"), total),
         rows=tuple(rows),
+    )
+
+
+def waves_due_exist(*, now: datetime) -> bool:
+    """Whether a wave's next run is due or a run was left unfinished past its lease."""
+    return (
+        Wave.objects.filter(active=True, next_run_at__lte=now).exists()
+        or WaveRun.objects.filter(
+            finished_at__isnull=True, claimed_at__lte=now - RUN_LEASE
+        ).exists()
     )

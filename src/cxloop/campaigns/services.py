@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxloop.campaigns.models import CampaignChannel, Event, EventRule, Wave, WaveRun
-from cxloop.campaigns.rules import WaveSchedule, conditions_match, stratified_sample
+from cxloop.campaigns.rules import RUN_LEASE, WaveSchedule, conditions_match, stratified_sample
 from cxloop.common.errors import FieldError, InputError
 from cxloop.common.text import has_nul, is_attribute_name
 from cxloop.contacts.models import Contact
@@ -39,8 +39,6 @@ MAX_FILTER_ATTRIBUTES = 20
 MAX_FILTER_VALUES = 500
 MAX_EVENT_ATTRIBUTES = 50
 MAX_VALUE_LENGTH = 500
-# A wave run not finished this long after it was claimed was interrupted: resume it.
-RUN_LEASE = timedelta(minutes=30)
 WAVE_CHUNK = 500
 
 # Why an event rule invited nobody (besides the fatigue reasons of invitation_create).

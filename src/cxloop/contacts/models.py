@@ -41,6 +41,9 @@ class Contact(models.Model):
     email_opt_out_source = models.CharField(max_length=8, choices=OptOutSource.choices, blank=True)
     sms_opted_out_at = models.DateTimeField(null=True, blank=True)
     sms_opt_out_source = models.CharField(max_length=8, choices=OptOutSource.choices, blank=True)
+    # A mail server reported the address as undeliverable for good: no more e-mail is sent
+    # to it until the address changes.
+    email_bounced_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -93,7 +93,10 @@ def _upsert_once(organization: Organization, data: ContactData) -> tuple[Contact
         created = contact is None
         if contact is None:
             contact = Contact(organization=organization)
+        address_before = contact.email
         _apply(contact, data)
+        if contact.email != address_before:
+            contact.email_bounced_at = None  # a new address gets its own chance
         contact.save()
     return contact, created
 

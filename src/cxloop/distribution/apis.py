@@ -5,9 +5,13 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import model_validator
 
+from cxloop.common.errors import InputError
 from cxloop.common.languages import SURVEY_LANGUAGES
 from cxloop.distribution.email_defaults import EMAIL_KINDS
 from cxloop.distribution.fatigue import ContactRules
@@ -20,6 +24,7 @@ from cxloop.distribution.selectors import (
     survey_contact_rules,
     survey_invitations,
 )
+from cxloop.distribution.sending import BounceReport, invitation_bounces_record
 from cxloop.distribution.services import (
     contact_policy_remove_override,
     contact_policy_set,
@@ -33,6 +38,7 @@ from cxloop.surveys.models import Survey
 router = Router(tags=["distribution"])
 surveys_router = Router(tags=["distribution"])
 email_templates_router = Router(tags=["distribution"])
+invitations_router = Router(tags=["distribution"])
 
 
 class InvitationsIn(Schema):
@@ -116,6 +122,10 @@ class ContactRulesIO(Schema):
     quiet_start: time | None = Field(default=None, description='e.g. "21:00"; null for none')
     quiet_end: time | None = Field(default=None, description='e.g. "09:00"; null for none')
     link_valid_days: int = Field(description="how long a personal link stays valid")
+    reminder_after_days: int = Field(
+        default=3, description="e-mail reminder to non-responders after this many days"
+    )
+    max_reminders: int = Field(default=1, description="reminders per invitation; 0 for none")
 
     @classmethod
     def of(cls, rules: ContactRules) -> "ContactRulesIO":
@@ -335,3 +345,57 @@ def delete_email_template(
         organization=organization_of(request), survey=scope, language=language, kind=kind
     )
     return Status(204, None)
+
+
+MAX_BOUNCES = 1000
+
+
+class BounceIn(Schema):
+    message_id: str | None = Field(default=None, max_length=300, description="the Message-ID")
+    invitation_id: int | None = Field(default=None, ge=1)
+    reason: str = Field(max_length=1000, description="what the mail server said")
+    permanent: bool = Field(description="a hard bounce (5xx): the address is undeliverable")
+
+    @model_validator(mode="after")
+    def names_the_message(self) -> "BounceIn":
+        if not self.message_id and self.invitation_id is None:
+            raise ValueError(_("Give the message_id or the invitation_id."))
+        return self
+
+
+class BouncesOut(Schema):
+    failed: list[int]
+    noted: list[int]
+    unknown: list[str]
+
+
+@invitations_router.post("/bounces", response=BouncesOut, summary="Report bounces")
+def report_bounces(request: HttpRequest, payload: list[BounceIn]) -> dict[str, object]:
+    """Bounces and failures a mail server reported after accepting the message, each by
+    its `message_id` (as sent) or `invitation_id`. A permanent bounce fails the invitation
+    with the reason and stops e-mail to that address until it changes; a temporary one is
+    only noted. Unknown references (and other organizations' invitations) come back in
+    `unknown`. At most 1,000 per request."""
+    if len(payload) > MAX_BOUNCES:
+        raise InputError.single(
+            "payload", _("Send at most %(limit)d bounces per request.") % {"limit": MAX_BOUNCES}
+        )
+    outcome = invitation_bounces_record(
+        organization=organization_of(request),
+        bounces=[
+            BounceReport(
+                reference=item.message_id or str(item.invitation_id),
+                reason=item.reason,
+                permanent=item.permanent,
+                message_id=item.message_id or "",
+                invitation_id=item.invitation_id,
+            )
+            for item in payload
+        ],
+        now=timezone.now(),
+    )
+    return {
+        "failed": list(outcome.failed),
+        "noted": list(outcome.noted),
+        "unknown": list(outcome.unknown),
+    }

@@ -50,6 +50,8 @@ class ContactRules:
     quiet_start: time | None
     quiet_end: time | None
     link_valid_days: int
+    reminder_after_days: int = 3
+    max_reminders: int = 1  # 0: no reminders
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,6 +88,12 @@ class ContactPolicy(models.Model):
     quiet_start = models.TimeField(_("quiet hours start"), null=True, blank=True)
     quiet_end = models.TimeField(_("quiet hours end"), null=True, blank=True)
     link_valid_days = models.PositiveIntegerField(_("personal links valid for (days)"), default=30)
+    reminder_after_days = models.PositiveIntegerField(
+        _("remind non-responders after (days)"), default=3
+    )
+    # 0: no reminders. Reminders go to the same invitation and do not count as invitations
+    # for the fatigue rules.
+    max_reminders = models.PositiveIntegerField(_("reminders at most"), default=1)
 
     class Meta:
         constraints: ClassVar = [
@@ -135,7 +141,18 @@ class Invitation(models.Model):
     opened_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
     provider_message_id = models.CharField(max_length=100, blank=True)
+    # The send claim: a sender sets both (committed) before it hands the message over, and
+    # only the holder of the token may record the outcome. A claim older than
+    # CXLOOP_SEND_CLAIM_TIMEOUT belongs to a sender that died and may be taken over.
+    claim_token = models.CharField(max_length=32, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    # After a transient failure: not before this moment (exponential backoff).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    reminders_sent = models.PositiveIntegerField(default=0)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
     response = models.OneToOneField(
         "responses.Response",
         null=True,

@@ -46,6 +46,16 @@ class ContactRulesForm(forms.Form):
         ),
     )
     link_valid_days = forms.IntegerField(label=gettext_lazy("Personal links stay valid for (days)"))
+    reminder_after_days = forms.IntegerField(
+        label=gettext_lazy("Remind people who have not answered after (days)")
+    )
+    max_reminders = forms.IntegerField(
+        label=gettext_lazy("Reminders per invitation, at most"),
+        help_text=gettext_lazy(
+            "E-mail only. A reminder re-sends the same personal link; it is not a new "
+            "invitation. 0 sends none."
+        ),
+    )
 
     def rules(self) -> ContactRules:
         data = self.cleaned_data
@@ -55,6 +65,8 @@ class ContactRulesForm(forms.Form):
             quiet_start=data["quiet_start"],
             quiet_end=data["quiet_end"],
             link_valid_days=data["link_valid_days"],
+            reminder_after_days=data["reminder_after_days"],
+            max_reminders=data["max_reminders"],
         )
 
 
@@ -65,6 +77,8 @@ def _initial(rules: ContactRules) -> dict[str, Any]:
         "quiet_start": rules.quiet_start,
         "quiet_end": rules.quiet_end,
         "link_valid_days": rules.link_valid_days,
+        "reminder_after_days": rules.reminder_after_days,
+        "max_reminders": rules.max_reminders,
     }
 
 

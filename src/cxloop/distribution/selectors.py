@@ -116,17 +116,22 @@ def _rules_of(policy: ContactPolicy) -> ContactRules:
         quiet_start=policy.quiet_start,
         quiet_end=policy.quiet_end,
         link_valid_days=policy.link_valid_days,
+        reminder_after_days=policy.reminder_after_days,
+        max_reminders=policy.max_reminders,
     )
 
 
 def product_default_contact_rules() -> ContactRules:
     rules = FatigueRules()
+    defaults = ContactPolicy()
     return ContactRules(
         min_days_between=rules.min_days_between,
         max_per_year=rules.max_per_year,
         quiet_start=rules.quiet_start,
         quiet_end=rules.quiet_end,
-        link_valid_days=ContactPolicy._meta.get_field("link_valid_days").get_default(),
+        link_valid_days=defaults.link_valid_days,
+        reminder_after_days=defaults.reminder_after_days,
+        max_reminders=defaults.max_reminders,
     )
 
 

@@ -319,6 +319,8 @@ def sms_send_test(
 
 # --- Invitations ---------------------------------------------------------------------------
 
+# Channels the send pipeline delivers; link and widget invitations reach people otherwise.
+SENT_CHANNELS = (InvitationChannel.EMAIL, InvitationChannel.SMS)
 SHORT_CODE_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 SHORT_CODE_LENGTH = 8
 INVITATION_LINK_SALT = "cxloop.invitation"
@@ -357,7 +359,12 @@ def _new_short_code() -> str:
 
 def invitation_token(invitation: Invitation) -> str:
     """The personal link's secret: an HMAC of the invitation id (nothing to store or leak)."""
-    return signing.Signer(salt=INVITATION_LINK_SALT).sign(str(invitation.pk)).replace(":", "-")
+    # An e-mail carries the link a dozen times (one per score): sign once per instance.
+    cached: str | None = invitation.__dict__.get("_link_token")
+    if cached is None:
+        signed = signing.Signer(salt=INVITATION_LINK_SALT).sign(str(invitation.pk))
+        cached = invitation.__dict__["_link_token"] = signed.replace(":", "-")
+    return cached
 
 
 def invitation_from_token(token: str) -> Invitation | None:
@@ -592,6 +599,13 @@ def invitations_queue(
             skipped.append((contact, invitation.reason))
         else:
             queued.append(invitation)
+    # Later ones are the scheduler's (cxloop scheduler, or the one inside cxloop worker).
+    from cxloop.distribution.tasks import enqueue_sends_on_commit
+
+    sending_now = timezone.now()
+    enqueue_sends_on_commit(
+        [i.pk for i in queued if i.channel in SENT_CHANNELS and i.scheduled_at <= sending_now]
+    )
     return InvitationBatch(tuple(queued), tuple(skipped), unknown)
 
 
@@ -600,6 +614,7 @@ def invitations_queue(
 MAX_DAYS_BETWEEN = 3650
 MAX_PER_YEAR_LIMIT = 365
 MAX_LINK_VALID_DAYS = 365
+MAX_REMINDERS = 3
 
 
 def _check_range(errors: list[FieldError], field: str, value: int, low: int, high: int) -> None:
@@ -617,6 +632,21 @@ def _clean_contact_rules(rules: ContactRules) -> None:
     _check_range(errors, "min_days_between", rules.min_days_between, 0, MAX_DAYS_BETWEEN)
     _check_range(errors, "max_per_year", rules.max_per_year, 1, MAX_PER_YEAR_LIMIT)
     _check_range(errors, "link_valid_days", rules.link_valid_days, 1, MAX_LINK_VALID_DAYS)
+    _check_range(errors, "reminder_after_days", rules.reminder_after_days, 1, 60)
+    _check_range(errors, "max_reminders", rules.max_reminders, 0, MAX_REMINDERS)
+    link_days_valid = 1 <= rules.link_valid_days <= MAX_LINK_VALID_DAYS
+    if (
+        link_days_valid
+        and rules.max_reminders
+        and rules.reminder_after_days >= rules.link_valid_days
+    ):
+        errors.append(
+            FieldError(
+                "reminder_after_days",
+                _("Remind before the personal link expires (after %(days)d days).")
+                % {"days": rules.link_valid_days},
+            )
+        )
     if (rules.quiet_start is None) != (rules.quiet_end is None):
         field = "quiet_end" if rules.quiet_end is None else "quiet_start"
         errors.append(FieldError(field, _("Give both the start and the end of quiet hours.")))
@@ -644,6 +674,8 @@ def contact_policy_set(
         "quiet_start": rules.quiet_start,
         "quiet_end": rules.quiet_end,
         "link_valid_days": rules.link_valid_days,
+        "reminder_after_days": rules.reminder_after_days,
+        "max_reminders": rules.max_reminders,
     }
     with transaction.atomic():
         if survey is None:

@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import NoReverseMatch, reverse
 
-from cxloop.demo.management.commands.worker import database_tasks_configured
+from cxloop.demo.management.commands.worker import worker_available
 from cxloop.demo.services import DemoLoadResult, demo_load
 
 DEFAULT_HOST = "127.0.0.1"
@@ -142,10 +142,10 @@ class Command(BaseCommand):
         self.stdout.write("")
 
     def start_worker(self) -> "subprocess.Popen[bytes] | None":
-        if not database_tasks_configured():
+        if not worker_available():
             self.stdout.write(
                 self.style.WARNING(
-                    "Tasks do not use the database backend: start that backend's worker yourself."
+                    "Tasks use neither the database nor RQ: start that backend's worker yourself."
                 )
             )
             return None
