@@ -105,7 +105,7 @@ def plan_for(query: MetricQuery, dimensions: Sequence[str]) -> Plan | None:
     cell_filters = {columns[name]: values for name, values in conditions.items()}
     if filters.has_comment is not None:
         cell_filters["has_comment"] = (filters.has_comment,)  # type: ignore[assignment]
-    group_column = columns[query.group_by] if query.group_by else None
+    group_column = f"combination__{columns[query.group_by]}" if query.group_by else None
     return Plan("cell", "", (), cell_filters, group_column)
 
 
@@ -117,9 +117,11 @@ def _rows(plan: Plan, survey_ids: Iterable[int]) -> QuerySet[Any]:
         if plan.values:
             marginal = marginal.filter(value__in=plan.values)
         return marginal
-    cells = CellRollup.objects.filter(survey_id__in=list(survey_ids))
+    # Filters select combinations (small, indexed per dimension); only their counts per
+    # period are read, through the (combination, grain, period) key.
+    cells = CellRollup.objects.filter(combination__survey_id__in=list(survey_ids))
     for column, values in plan.cell_filters.items():
-        cells = cells.filter(**{f"{column}__in": list(values)})
+        cells = cells.filter(**{f"combination__{column}__in": list(values)})
     return cells
 
 
