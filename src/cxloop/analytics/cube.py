@@ -153,39 +153,59 @@ def rollup_histograms(query: MetricQuery, *, organization: Organization) -> Metr
         return _histogram(query.metric, row, keep)
 
     in_range = base.filter(period_condition(query.date_from, query.date_to, interval=None))
-    overall = _histogram(query.metric, in_range.aggregate(**sums), keep)
     previous = None
     if query.compare:
         earlier = query.previous()
         previous = total(earlier.date_from, earlier.date_to)
-    series: tuple[tuple[date, Histogram], ...] = ()
-    if query.interval:
-        by_period: dict[date, Histogram] = defaultdict(lambda: Histogram.empty(query.metric))
-        rows = (
-            base.filter(period_condition(query.date_from, query.date_to, interval=query.interval))
-            .values("period")
-            .annotate(**sums)
-            .order_by()
-        )
-        for row in rows:
-            start = period_start(row["period"], query.interval)
-            by_period[start] = by_period[start] + _histogram(query.metric, row, keep)
-        series = tuple((start, h) for start, h in sorted(by_period.items()) if h.n)
-    groups: tuple[tuple[str, Histogram], ...] = ()
-    if plan.group_column:
-        grouped = in_range
-        if plan.table == "marginal" and plan.dimension == ALL and query.group_by:
-            group_rows = Plan("marginal", query.group_by, (), {}, "value")
-            grouped = _rows(group_rows, query.survey_ids).filter(
-                period_condition(query.date_from, query.date_to, interval=None)
+    empty = Histogram.empty(query.metric)
+    by_period: dict[date, Histogram] = defaultdict(lambda: empty)
+    by_value: dict[str, Histogram] = defaultdict(lambda: empty)
+    overall = empty
+    # Month and quarter series read the same rows as the overall figure (whole months plus
+    # edge days); day and week series read day rows throughout.
+    series_reads_overall_rows = query.interval in (None, "month", "quarter")
+    if plan.table == "cell" and plan.group_column and series_reads_overall_rows:
+        # One read of the matching cells per (period, value) gives the series, the groups and
+        # the overall figure (cells without the attribute, value "", count in it too).
+        fields = ["period", plan.group_column] if query.interval else [plan.group_column]
+        for row in in_range.values(*fields).annotate(**sums).order_by():
+            histogram = _histogram(query.metric, row, keep)
+            overall = overall + histogram
+            if query.interval:
+                start = period_start(row["period"], query.interval)
+                by_period[start] = by_period[start] + histogram
+            by_value[row[plan.group_column]] = by_value[row[plan.group_column]] + histogram
+    else:
+        if query.interval:
+            rows = (
+                base.filter(
+                    period_condition(query.date_from, query.date_to, interval=query.interval)
+                )
+                .values("period")
+                .annotate(**sums)
+                .order_by()
             )
-        by_value: dict[str, Histogram] = defaultdict(lambda: Histogram.empty(query.metric))
-        for row in grouped.values(plan.group_column).annotate(**sums).order_by():
-            value = row[plan.group_column]
-            if value == "":
-                continue  # responses without the attribute are not a group (as in the scan)
-            by_value[value] = by_value[value] + _histogram(query.metric, row, keep)
-        groups = tuple((value, h) for value, h in sorted(by_value.items()) if h.n)
+            for row in rows:
+                histogram = _histogram(query.metric, row, keep)
+                # The series' rows cover the range exactly once: they add up to the overall.
+                overall = overall + histogram
+                start = period_start(row["period"], query.interval)
+                by_period[start] = by_period[start] + histogram
+        else:
+            overall = _histogram(query.metric, in_range.aggregate(**sums), keep)
+        if plan.group_column:
+            grouped = in_range
+            if plan.table == "marginal" and plan.dimension == ALL and query.group_by:
+                group_rows = Plan("marginal", query.group_by, (), {}, "value")
+                grouped = _rows(group_rows, query.survey_ids).filter(
+                    period_condition(query.date_from, query.date_to, interval=None)
+                )
+            for row in grouped.values(plan.group_column).annotate(**sums).order_by():
+                value = row[plan.group_column]
+                by_value[value] = by_value[value] + _histogram(query.metric, row, keep)
+    series = tuple((start, h) for start, h in sorted(by_period.items()) if h.n)
+    # Responses without the attribute are not a group (as in the scan).
+    groups = tuple((value, h) for value, h in sorted(by_value.items()) if h.n and value != "")
     return MetricHistograms(overall=overall, previous=previous, series=series, groups=groups)
 
 
