@@ -73,6 +73,44 @@ def period_condition(date_from: date, date_to: date, *, interval: str | None) ->
     return condition
 
 
+def period_arms(date_from: date, date_to: date, *, interval: str | None) -> list[Q]:
+    """`period_condition` as separate single-range conditions (at most three).
+
+    Each is one contiguous range of the (…, grain, period) keys, so the database reads exactly
+    the rows in range through the index, also on the inner side of a join; an OR of them
+    leaves PostgreSQL and SQLite filtering every row of a combination instead.
+    """
+    if interval in ("day", "week"):
+        return [Q(grain=Grain.DAY, period__gte=date_from, period__lte=date_to)]
+    pieces = split_range(date_from, date_to)
+    arms = [
+        Q(grain=Grain.DAY, period__gte=start, period__lte=end) for start, end in pieces.day_spans
+    ]
+    if pieces.months:
+        # Whole months are consecutive, and month rows exist only on their first day.
+        arms.append(
+            Q(grain=Grain.MONTH, period__gte=pieces.months[0], period__lte=pieces.months[-1])
+        )
+    return arms
+
+
+def summed_rows(
+    rows: QuerySet[Any], arms: Sequence[Q], fields: Sequence[str], sums: Mapping[str, Sum]
+) -> list[dict[str, Any]]:
+    """Sums per `fields` of the rows in each arm, in one statement (UNION ALL of the arms).
+
+    A key may come back once per arm: callers add the rows up. Without `fields` the rows are
+    grouped by grain, which is constant within an arm.
+    """
+    group = list(fields) or ["grain"]
+    parts = [rows.filter(arm).values(*group).annotate(**sums).order_by() for arm in arms]
+    if not parts:
+        return []
+    if len(parts) == 1:
+        return list(parts[0])
+    return list(parts[0].union(*parts[1:], all=True))
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     table: str  # "marginal" or "cell"
@@ -149,10 +187,12 @@ def rollup_histograms(query: MetricQuery, *, organization: Organization) -> Metr
     base = _rows(plan, query.survey_ids)
 
     def total(date_from: date, date_to: date) -> Histogram:
-        row = base.filter(period_condition(date_from, date_to, interval=None)).aggregate(**sums)
-        return _histogram(query.metric, row, keep)
+        histogram = Histogram.empty(query.metric)
+        for row in summed_rows(base, period_arms(date_from, date_to, interval=None), (), sums):
+            histogram = histogram + _histogram(query.metric, row, keep)
+        return histogram
 
-    in_range = base.filter(period_condition(query.date_from, query.date_to, interval=None))
+    in_range = period_arms(query.date_from, query.date_to, interval=None)
     previous = None
     if query.compare:
         earlier = query.previous()
@@ -168,7 +208,7 @@ def rollup_histograms(query: MetricQuery, *, organization: Organization) -> Metr
         # One read of the matching cells per (period, value) gives the series, the groups and
         # the overall figure (cells without the attribute, value "", count in it too).
         fields = ["period", plan.group_column] if query.interval else [plan.group_column]
-        for row in in_range.values(*fields).annotate(**sums).order_by():
+        for row in summed_rows(base, in_range, fields, sums):
             histogram = _histogram(query.metric, row, keep)
             overall = overall + histogram
             if query.interval:
@@ -177,30 +217,20 @@ def rollup_histograms(query: MetricQuery, *, organization: Organization) -> Metr
             by_value[row[plan.group_column]] = by_value[row[plan.group_column]] + histogram
     else:
         if query.interval:
-            rows = (
-                base.filter(
-                    period_condition(query.date_from, query.date_to, interval=query.interval)
-                )
-                .values("period")
-                .annotate(**sums)
-                .order_by()
-            )
-            for row in rows:
+            series_arms = period_arms(query.date_from, query.date_to, interval=query.interval)
+            for row in summed_rows(base, series_arms, ["period"], sums):
                 histogram = _histogram(query.metric, row, keep)
                 # The series' rows cover the range exactly once: they add up to the overall.
                 overall = overall + histogram
                 start = period_start(row["period"], query.interval)
                 by_period[start] = by_period[start] + histogram
         else:
-            overall = _histogram(query.metric, in_range.aggregate(**sums), keep)
+            overall = total(query.date_from, query.date_to)
         if plan.group_column:
-            grouped = in_range
+            grouped = base
             if plan.table == "marginal" and plan.dimension == ALL and query.group_by:
-                group_rows = Plan("marginal", query.group_by, (), {}, "value")
-                grouped = _rows(group_rows, query.survey_ids).filter(
-                    period_condition(query.date_from, query.date_to, interval=None)
-                )
-            for row in grouped.values(plan.group_column).annotate(**sums).order_by():
+                grouped = _rows(Plan("marginal", query.group_by, (), {}, "value"), query.survey_ids)
+            for row in summed_rows(grouped, in_range, [plan.group_column], sums):
                 value = row[plan.group_column]
                 by_value[value] = by_value[value] + _histogram(query.metric, row, keep)
     series = tuple((start, h) for start, h in sorted(by_period.items()) if h.n)
@@ -217,12 +247,17 @@ def rollup_totals(query: MetricQuery, *, organization: Organization) -> dict[str
     plan = plan_for(query, list(organization.analysis_dimensions)[: len(DIMENSION_COLUMNS)])
     if plan is None or not rollups_usable(query.survey_ids, organization):
         return None
-    row = (
-        _rows(plan, query.survey_ids)
-        .filter(period_condition(query.date_from, query.date_to, interval=None))
-        .aggregate(**{column: Sum(column) for column in COUNT_COLUMNS})
+    totals = dict.fromkeys(COUNT_COLUMNS, 0)
+    rows = summed_rows(
+        _rows(plan, query.survey_ids),
+        period_arms(query.date_from, query.date_to, interval=None),
+        (),
+        {column: Sum(column) for column in COUNT_COLUMNS},
     )
-    return {column: int(value or 0) for column, value in row.items()}
+    for row in rows:
+        for column in COUNT_COLUMNS:
+            totals[column] += int(row[column] or 0)
+    return totals
 
 
 def first_rollup_day(survey_ids: Sequence[int]) -> date | None:
