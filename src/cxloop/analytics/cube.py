@@ -7,7 +7,6 @@ several filters need the per-combination ("cell") rows. Anything else returns No
 caller scans the raw responses.
 """
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -62,15 +61,47 @@ def split_range(date_from: date, date_to: date) -> RangePieces:
     return RangePieces(tuple(months), tuple(spans))
 
 
-def period_condition(date_from: date, date_to: date, *, interval: str | None) -> Q:
-    # Day and week series need day rows throughout; month and quarter series can use months.
+def period_arms(date_from: date, date_to: date, *, interval: str | None) -> list[Q]:
+    """The rows of a date range as single-range conditions (at most three): whole months from
+    month rows, the edge days from day rows; day and week series read day rows throughout.
+
+    Each is one contiguous range of the (…, grain, period) keys, so the database reads exactly
+    the rows in range through the index, also on the inner side of a join; an OR of them
+    leaves PostgreSQL and SQLite filtering every row of a combination instead.
+    """
     if interval in ("day", "week"):
-        return Q(grain=Grain.DAY, period__gte=date_from, period__lte=date_to)
+        return [Q(grain=Grain.DAY, period__gte=date_from, period__lte=date_to)]
     pieces = split_range(date_from, date_to)
-    condition = Q(grain=Grain.MONTH, period__in=pieces.months) if pieces.months else Q(pk__in=[])
-    for start, end in pieces.day_spans:
-        condition |= Q(grain=Grain.DAY, period__gte=start, period__lte=end)
-    return condition
+    arms = [
+        Q(grain=Grain.DAY, period__gte=start, period__lte=end) for start, end in pieces.day_spans
+    ]
+    if pieces.months:
+        # Whole months are consecutive, and month rows exist only on their first day.
+        arms.append(
+            Q(grain=Grain.MONTH, period__gte=pieces.months[0], period__lte=pieces.months[-1])
+        )
+    return arms
+
+
+def summed_rows(
+    rows: QuerySet[Any], arms: Sequence[Q], fields: Sequence[str], sums: Mapping[str, Sum]
+) -> list[tuple[Any, ...]]:
+    """(*fields, *sums) per `fields` of the rows in each arm, in one statement (UNION ALL of
+    the arms).
+
+    A key may come back once per arm: callers add the rows up. Without `fields` the rows are
+    grouped by grain (constant within an arm), which then comes first.
+    """
+    group = list(fields) or ["grain"]
+    parts = [
+        rows.filter(arm).values(*group).annotate(**sums).values_list(*group, *sums).order_by()
+        for arm in arms
+    ]
+    if not parts:
+        return []
+    if len(parts) == 1:
+        return list(parts[0])
+    return list(parts[0].union(*parts[1:], all=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +136,7 @@ def plan_for(query: MetricQuery, dimensions: Sequence[str]) -> Plan | None:
     cell_filters = {columns[name]: values for name, values in conditions.items()}
     if filters.has_comment is not None:
         cell_filters["has_comment"] = (filters.has_comment,)  # type: ignore[assignment]
-    group_column = columns[query.group_by] if query.group_by else None
+    group_column = f"combination__{columns[query.group_by]}" if query.group_by else None
     return Plan("cell", "", (), cell_filters, group_column)
 
 
@@ -117,17 +148,43 @@ def _rows(plan: Plan, survey_ids: Iterable[int]) -> QuerySet[Any]:
         if plan.values:
             marginal = marginal.filter(value__in=plan.values)
         return marginal
-    cells = CellRollup.objects.filter(survey_id__in=list(survey_ids))
+    # Filters select combinations (small, indexed per dimension); only their counts per
+    # period are read, through the (combination, grain, period) key.
+    cells = CellRollup.objects.filter(combination__survey_id__in=list(survey_ids))
     for column, values in plan.cell_filters.items():
-        cells = cells.filter(**{f"{column}__in": list(values)})
+        cells = cells.filter(**{f"combination__{column}__in": list(values)})
     return cells
 
 
-def _histogram(metric: str, row: Mapping[str, Any], keep: set[int] | None) -> Histogram:
-    low, _high = METRIC_RANGES[metric]
-    counts = tuple(int(row[column] or 0) for column in bin_columns(metric))
-    histogram = Histogram(low, counts)
-    return histogram.only_scores(keep) if keep is not None else histogram
+class _Sums:
+    """Score counts added up per key as plain lists (a read can return thousands of rows),
+    made into histograms once at the end."""
+
+    def __init__(self, metric: str, keep: set[int] | None) -> None:
+        self.metric = metric
+        self.keep = keep
+        self.by_key: dict[Any, list[int]] = {}
+
+    def add(self, key: Any, counts: Sequence[Any]) -> None:
+        total = self.by_key.get(key)
+        if total is None:
+            self.by_key[key] = [int(count or 0) for count in counts]
+            return
+        for index, count in enumerate(counts):
+            if count:
+                total[index] += int(count)
+
+    def histogram(self, key: Any) -> Histogram:
+        counts = self.by_key.get(key)
+        if counts is None:
+            return Histogram.empty(self.metric)
+        histogram = Histogram(METRIC_RANGES[self.metric][0], tuple(counts))
+        return histogram.only_scores(self.keep) if self.keep is not None else histogram
+
+    def histograms(self) -> list[tuple[Any, Histogram]]:
+        """(key, histogram) by key, leaving out keys that count nothing."""
+        pairs = [(key, self.histogram(key)) for key in sorted(self.by_key)]
+        return [(key, histogram) for key, histogram in pairs if histogram.n]
 
 
 def rollups_usable(survey_ids: Sequence[int], organization: Organization) -> bool:
@@ -147,44 +204,60 @@ def rollup_histograms(query: MetricQuery, *, organization: Organization) -> Metr
     base = _rows(plan, query.survey_ids)
 
     def total(date_from: date, date_to: date) -> Histogram:
-        row = base.filter(period_condition(date_from, date_to, interval=None)).aggregate(**sums)
-        return _histogram(query.metric, row, keep)
+        sums_of_range = _Sums(query.metric, keep)
+        for row in summed_rows(base, period_arms(date_from, date_to, interval=None), (), sums):
+            sums_of_range.add(None, row[1:])
+        return sums_of_range.histogram(None)
 
-    in_range = base.filter(period_condition(query.date_from, query.date_to, interval=None))
-    overall = _histogram(query.metric, in_range.aggregate(**sums), keep)
+    in_range = period_arms(query.date_from, query.date_to, interval=None)
     previous = None
     if query.compare:
         earlier = query.previous()
         previous = total(earlier.date_from, earlier.date_to)
-    series: tuple[tuple[date, Histogram], ...] = ()
-    if query.interval:
-        by_period: dict[date, Histogram] = defaultdict(lambda: Histogram.empty(query.metric))
-        rows = (
-            base.filter(period_condition(query.date_from, query.date_to, interval=query.interval))
-            .values("period")
-            .annotate(**sums)
-            .order_by()
-        )
-        for row in rows:
-            start = period_start(row["period"], query.interval)
-            by_period[start] = by_period[start] + _histogram(query.metric, row, keep)
-        series = tuple((start, h) for start, h in sorted(by_period.items()) if h.n)
-    groups: tuple[tuple[str, Histogram], ...] = ()
-    if plan.group_column:
-        grouped = in_range
-        if plan.table == "marginal" and plan.dimension == ALL and query.group_by:
-            group_rows = Plan("marginal", query.group_by, (), {}, "value")
-            grouped = _rows(group_rows, query.survey_ids).filter(
-                period_condition(query.date_from, query.date_to, interval=None)
-            )
-        by_value: dict[str, Histogram] = defaultdict(lambda: Histogram.empty(query.metric))
-        for row in grouped.values(plan.group_column).annotate(**sums).order_by():
-            value = row[plan.group_column]
-            if value == "":
-                continue  # responses without the attribute are not a group (as in the scan)
-            by_value[value] = by_value[value] + _histogram(query.metric, row, keep)
-        groups = tuple((value, h) for value, h in sorted(by_value.items()) if h.n)
-    return MetricHistograms(overall=overall, previous=previous, series=series, groups=groups)
+    overall = _Sums(query.metric, keep)
+    by_period = _Sums(query.metric, keep)
+    by_value = _Sums(query.metric, keep)
+    interval = query.interval
+    # Month and quarter series read the same rows as the overall figure (whole months plus
+    # edge days); day and week series read day rows throughout.
+    series_reads_overall_rows = interval in (None, "month", "quarter")
+    if plan.table == "cell" and plan.group_column and series_reads_overall_rows:
+        # One read of the matching cells per (period, value) gives the series, the groups and
+        # the overall figure (cells without the attribute, value "", count in it too).
+        if interval:
+            for period, value, *counts in summed_rows(
+                base, in_range, ["period", plan.group_column], sums
+            ):
+                overall.add(None, counts)
+                by_period.add(period_start(period, interval), counts)
+                by_value.add(value, counts)
+        else:
+            for value, *counts in summed_rows(base, in_range, [plan.group_column], sums):
+                overall.add(None, counts)
+                by_value.add(value, counts)
+    else:
+        if interval:
+            series_arms = period_arms(query.date_from, query.date_to, interval=interval)
+            for period, *counts in summed_rows(base, series_arms, ["period"], sums):
+                # The series' rows cover the range exactly once: they add up to the overall.
+                overall.add(None, counts)
+                by_period.add(period_start(period, interval), counts)
+        else:
+            for row in summed_rows(base, in_range, (), sums):
+                overall.add(None, row[1:])
+        if plan.group_column:
+            grouped = base
+            if plan.table == "marginal" and plan.dimension == ALL and query.group_by:
+                grouped = _rows(Plan("marginal", query.group_by, (), {}, "value"), query.survey_ids)
+            for value, *counts in summed_rows(grouped, in_range, [plan.group_column], sums):
+                by_value.add(value, counts)
+    return MetricHistograms(
+        overall=overall.histogram(None),
+        previous=previous,
+        series=tuple(by_period.histograms()),
+        # Responses without the attribute are not a group (as in the scan).
+        groups=tuple((value, h) for value, h in by_value.histograms() if value != ""),
+    )
 
 
 def rollup_totals(query: MetricQuery, *, organization: Organization) -> dict[str, int] | None:
@@ -195,12 +268,17 @@ def rollup_totals(query: MetricQuery, *, organization: Organization) -> dict[str
     plan = plan_for(query, list(organization.analysis_dimensions)[: len(DIMENSION_COLUMNS)])
     if plan is None or not rollups_usable(query.survey_ids, organization):
         return None
-    row = (
-        _rows(plan, query.survey_ids)
-        .filter(period_condition(query.date_from, query.date_to, interval=None))
-        .aggregate(**{column: Sum(column) for column in COUNT_COLUMNS})
+    totals = dict.fromkeys(COUNT_COLUMNS, 0)
+    rows = summed_rows(
+        _rows(plan, query.survey_ids),
+        period_arms(query.date_from, query.date_to, interval=None),
+        (),
+        {column: Sum(column) for column in COUNT_COLUMNS},
     )
-    return {column: int(value or 0) for column, value in row.items()}
+    for _grain, *counts in rows:
+        for column, count in zip(COUNT_COLUMNS, counts, strict=True):
+            totals[column] += int(count or 0)
+    return totals
 
 
 def first_rollup_day(survey_ids: Sequence[int]) -> date | None:

@@ -92,12 +92,16 @@ class MarginalRollup(RollupCounts):
         return f"{self.survey_id} {self.dimension}={self.value} {self.grain}:{self.period}"
 
 
-class CellRollup(RollupCounts):
-    """Counts per period for each combination of dimension values (for combined filters)."""
+class CellCombination(models.Model):
+    """One combination of language, has-comment and dimension values a survey has seen.
+
+    Dimension filters select combinations here (one small row each, indexed per dimension);
+    their counts per period live in `CellRollup`. How many rows a combined filter reads is
+    therefore bounded by the combinations that match times the periods in range, not by how
+    many responses there are (ADR 0005).
+    """
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, db_index=False)
-    grain = models.CharField(max_length=1, choices=Grain.choices)
-    period = models.DateField()
     language = models.CharField(max_length=8)
     has_comment = models.BooleanField()
     d1 = models.CharField(max_length=200, default="")
@@ -113,25 +117,44 @@ class CellRollup(RollupCounts):
         constraints: ClassVar = [
             models.UniqueConstraint(
                 fields=(
-                    "survey", "grain", "period", "language", "has_comment",
+                    "survey", "language", "has_comment",
                     "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8",
                 ),
-                name="cell_rollup_key",
+                name="cell_combination_key",
             )
         ]  # fmt: skip
         indexes: ClassVar = [
-            models.Index(fields=("survey", "grain", "d1", "period"), name="cell_d1"),
-            models.Index(fields=("survey", "grain", "d2", "period"), name="cell_d2"),
-            models.Index(fields=("survey", "grain", "d3", "period"), name="cell_d3"),
-            models.Index(fields=("survey", "grain", "d4", "period"), name="cell_d4"),
-            models.Index(fields=("survey", "grain", "d5", "period"), name="cell_d5"),
-            models.Index(fields=("survey", "grain", "d6", "period"), name="cell_d6"),
-            models.Index(fields=("survey", "grain", "d7", "period"), name="cell_d7"),
-            models.Index(fields=("survey", "grain", "d8", "period"), name="cell_d8"),
+            models.Index(fields=("survey", "d1"), name="cell_combination_d1"),
+            models.Index(fields=("survey", "d2"), name="cell_combination_d2"),
+            models.Index(fields=("survey", "d3"), name="cell_combination_d3"),
+            models.Index(fields=("survey", "d4"), name="cell_combination_d4"),
+            models.Index(fields=("survey", "d5"), name="cell_combination_d5"),
+            models.Index(fields=("survey", "d6"), name="cell_combination_d6"),
+            models.Index(fields=("survey", "d7"), name="cell_combination_d7"),
+            models.Index(fields=("survey", "d8"), name="cell_combination_d8"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.survey_id} cell {self.grain}:{self.period}"
+        return f"{self.survey_id} combination {self.pk}"
+
+
+class CellRollup(RollupCounts):
+    """Counts per period of one combination of dimension values (for combined filters)."""
+
+    combination = models.ForeignKey(CellCombination, on_delete=models.CASCADE, db_index=False)
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+
+    class Meta:
+        constraints: ClassVar = [
+            # Also the index every combined-filter query reads through.
+            models.UniqueConstraint(
+                fields=("combination", "grain", "period"), name="cell_rollup_period_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"combination {self.combination_id} {self.grain}:{self.period}"
 
 
 class ReasonRollup(models.Model):

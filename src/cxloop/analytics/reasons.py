@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Sum
 
-from cxloop.analytics.cube import period_condition, rollups_usable
+from cxloop.analytics.cube import period_arms, rollups_usable, summed_rows
 from cxloop.analytics.figures import FigureComparison
 from cxloop.analytics.metrics import ProportionResult, compare_proportions, nps_category, proportion
 from cxloop.analytics.models import ReasonRollup
@@ -76,17 +76,16 @@ def _rollup_counts(
     dimension, values = next(iter(conditions.items()), (ALL, (ALL,)))
     counts: Counts = Counter()
     for survey_id, key in questions.items():
-        rows = (
+        rows = summed_rows(
             ReasonRollup.objects.filter(
                 survey_id=survey_id, question_key=key, dimension=dimension, value__in=values
-            )
-            .filter(period_condition(date_from, date_to, interval=None))
-            .values("category", "reason")
-            .annotate(total=Sum("count"))
-            .order_by()
+            ),
+            period_arms(date_from, date_to, interval=None),
+            ("category", "reason"),
+            {"total": Sum("count")},
         )
-        for row in rows:
-            counts[(row["category"], row["reason"])] += int(row["total"])
+        for category, reason, total in rows:
+            counts[(category, reason)] += int(total)
     return counts
 
 

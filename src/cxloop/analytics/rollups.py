@@ -18,6 +18,7 @@ from cxloop.analytics.models import (
     COUNT_COLUMNS,
     DIMENSION_COLUMNS,
     MAX_DIMENSIONS,
+    CellCombination,
     CellRollup,
     Grain,
     MarginalRollup,
@@ -90,30 +91,37 @@ class RollupFacts:
         )
 
 
-Counts = dict[str, int]
+# A row's counts in COUNT_COLUMNS order: lists, because the bulk loads add millions of them.
+Counts = list[int]
 Tables = tuple[
     dict[tuple[Any, ...], Counts], dict[tuple[Any, ...], Counts], dict[tuple[Any, ...], int]
 ]
+COLUMN_INDEX = {column: index for index, column in enumerate(COUNT_COLUMNS)}
+WIDTH = len(COUNT_COLUMNS)
 
 
-def _counts(facts: RollupFacts, sign: int) -> Counts:
-    counts = {"n": sign, "comments": sign if facts.has_comment else 0}
+def _deltas(facts: RollupFacts, sign: int) -> list[tuple[int, int]]:
+    """(column index, change) for each count one response changes."""
+    deltas = [(COLUMN_INDEX["n"], sign)]
+    if facts.has_comment:
+        deltas.append((COLUMN_INDEX["comments"], sign))
     if facts.nps is not None:
-        counts[f"nps_{facts.nps}"] = sign
+        deltas.append((COLUMN_INDEX[f"nps_{facts.nps}"], sign))
     if facts.csat is not None:
-        counts[f"csat_{facts.csat}"] = sign
+        deltas.append((COLUMN_INDEX[f"csat_{facts.csat}"], sign))
     if facts.ces is not None:
-        counts[f"ces_{facts.ces}"] = sign
-    return counts
+        deltas.append((COLUMN_INDEX[f"ces_{facts.ces}"], sign))
+    return deltas
 
 
-def _add(target: dict[tuple[Any, ...], Counts], key: tuple[Any, ...], counts: Counts) -> None:
+def _add(
+    target: dict[tuple[Any, ...], Counts], key: tuple[Any, ...], deltas: list[tuple[int, int]]
+) -> None:
     row = target.get(key)
     if row is None:
-        target[key] = dict(counts)
-        return
-    for column, delta in counts.items():
-        row[column] = row.get(column, 0) + delta
+        row = target[key] = [0] * WIDTH
+    for index, delta in deltas:
+        row[index] += delta
 
 
 def accumulate(
@@ -129,7 +137,7 @@ def accumulate(
     marginal, cells, reasons = tables
     day = facts.submitted_at.astimezone(time_zone).date()
     periods = ((Grain.DAY.value, day), (Grain.MONTH.value, day.replace(day=1)))
-    counts = _counts(facts, sign)
+    counts = _deltas(facts, sign)
     slices = [(ALL, ALL), (LANGUAGE, facts.language)]
     slices += [(d, facts.attributes[d]) for d in dimensions if facts.attributes.get(d)]
     dimension_values = tuple(str(facts.attributes.get(d, "")) for d in dimensions)
@@ -161,7 +169,7 @@ def _upsert(
     table: str,
     key_columns: Sequence[str],
     count_columns: Sequence[str],
-    rows: Iterable[tuple[tuple[Any, ...], Mapping[str, int]]],
+    rows: Iterable[tuple[tuple[Any, ...], Sequence[int]]],
 ) -> None:
     """INSERT … ON CONFLICT DO UPDATE adding the counts (SQLite ≥ 3.24 and PostgreSQL)."""
     rows = list(rows)
@@ -182,27 +190,63 @@ def _upsert(
     params: list[Any] = []
     for key, counts in rows:
         params.extend(key)
-        params.extend(counts.get(c, 0) for c in count_columns)
+        params.extend(counts)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
 
 MARGINAL_KEY = ("survey_id", "dimension", "grain", "period", "value")
+# In memory a cell is keyed by its period and combination; stored, the combination has its
+# own row (COMBINATION_KEY) and the counts row points at it.
 CELL_KEY = ("survey_id", "grain", "period", "language", "has_comment", *DIMENSION_COLUMNS)
+COMBINATION_KEY = ("survey_id", "language", "has_comment", *DIMENSION_COLUMNS)
+CELL_COUNTS_KEY = ("combination_id", "grain", "period")
 REASON_KEY = (
     "survey_id", "question_key", "dimension", "grain", "period", "value", "category", "reason",
 )  # fmt: skip
 
 
+def combination_of(cell_key: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The COMBINATION_KEY part of a CELL_KEY."""
+    return (cell_key[0], *cell_key[3:])
+
+
+def combination_id(combination: tuple[Any, ...]) -> int:
+    """The id of a combination's row, created when it is new (safe against a racing submit)."""
+    fields = dict(zip(COMBINATION_KEY, combination, strict=True))
+    existing = CellCombination.objects.filter(**fields).values_list("pk", flat=True).first()
+    if existing is not None:
+        return existing
+    quote = connection.ops.quote_name
+    table = quote(CellCombination._meta.db_table)
+    columns = ", ".join(quote(c) for c in COMBINATION_KEY)
+    marks = ", ".join(["%s"] * len(COMBINATION_KEY))
+    with connection.cursor() as cursor:
+        # Identifiers are this module's constants, quoted; values are parameters.
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks}) "  # noqa: S608
+            f"ON CONFLICT ({columns}) DO NOTHING",
+            list(combination),
+        )
+    return CellCombination.objects.filter(**fields).values_list("pk", flat=True).get()
+
+
 def write_tables(tables: Tables) -> None:
     marginal, cells, reasons = tables
     _upsert(MarginalRollup._meta.db_table, MARGINAL_KEY, COUNT_COLUMNS, marginal.items())
-    _upsert(CellRollup._meta.db_table, CELL_KEY, COUNT_COLUMNS, cells.items())
+    ids: dict[tuple[Any, ...], int] = {}
+    cell_rows = []
+    for key, counts in cells.items():
+        combination = combination_of(key)
+        if combination not in ids:
+            ids[combination] = combination_id(combination)
+        cell_rows.append(((ids[combination], key[1], key[2]), counts))
+    _upsert(CellRollup._meta.db_table, CELL_COUNTS_KEY, COUNT_COLUMNS, cell_rows)
     _upsert(
         ReasonRollup._meta.db_table,
         REASON_KEY,
         ("count",),
-        ((key, {"count": count}) for key, count in reasons.items()),
+        ((key, (count,)) for key, count in reasons.items()),
     )
 
 
@@ -264,8 +308,10 @@ def rollups_rebuild(*, survey: Survey) -> RollupState:
     dimensions = list(organization.analysis_dimensions)[:MAX_DIMENSIONS]
     time_zone = ZoneInfo(organization.time_zone)
     keys = nps_plus_keys(locked)
-    for model in (MarginalRollup, CellRollup, ReasonRollup):
-        model.objects.filter(survey_id=locked.pk).delete()
+    MarginalRollup.objects.filter(survey_id=locked.pk).delete()
+    CellRollup.objects.filter(combination__survey_id=locked.pk).delete()
+    CellCombination.objects.filter(survey_id=locked.pk).delete()
+    ReasonRollup.objects.filter(survey_id=locked.pk).delete()
     tables = empty_tables()
     rows = (
         Response.objects.filter(survey_id=locked.pk)
@@ -303,14 +349,28 @@ def insert_tables(tables: Tables, *, batch: int = 2000) -> None:
     marginal, cells, reasons = tables
     MarginalRollup.objects.bulk_create(
         (
-            MarginalRollup(**dict(zip(MARGINAL_KEY, key, strict=True)), **counts)
+            MarginalRollup(
+                **dict(zip(MARGINAL_KEY, key, strict=True)),
+                **dict(zip(COUNT_COLUMNS, counts, strict=True)),
+            )
             for key, counts in marginal.items()
         ),
         batch_size=batch,
     )
+    combinations = {combination_of(key) for key in cells}
+    created = CellCombination.objects.bulk_create(
+        (CellCombination(**dict(zip(COMBINATION_KEY, c, strict=True))) for c in combinations),
+        batch_size=batch,
+    )
+    ids = {tuple(getattr(row, column) for column in COMBINATION_KEY): row.pk for row in created}
     CellRollup.objects.bulk_create(
         (
-            CellRollup(**dict(zip(CELL_KEY, key, strict=True)), **counts)
+            CellRollup(
+                combination_id=ids[combination_of(key)],
+                grain=key[1],
+                period=key[2],
+                **dict(zip(COUNT_COLUMNS, counts, strict=True)),
+            )
             for key, counts in cells.items()
         ),
         batch_size=batch,

@@ -32,13 +32,16 @@ from django.db import connection, connections, transaction
 from cxloop.analytics.models import (
     COUNT_COLUMNS,
     MAX_DIMENSIONS,
+    CellCombination,
     CellRollup,
     MarginalRollup,
     ReasonRollup,
     RollupState,
 )
 from cxloop.analytics.rollups import (
+    CELL_COUNTS_KEY,
     CELL_KEY,
+    COMBINATION_KEY,
     MARGINAL_KEY,
     REASON_KEY,
     RollupFacts,
@@ -478,7 +481,7 @@ def rollup_rows(
             grain,
             _period(period, backend),
             value,
-            *(counts.get(c, 0) for c in COUNT_COLUMNS),
+            *counts,
         )
         for (survey_id, dimension, grain, period, value), counts in marginal.items()
     ]
@@ -488,7 +491,7 @@ def rollup_rows(
             key[1],
             _period(key[2], backend),
             *key[3:],
-            *(counts.get(c, 0) for c in COUNT_COLUMNS),
+            *counts,
         )
         for key, counts in cells.items()
     ]
@@ -524,14 +527,131 @@ def _insert(table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> 
     raw.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", rows)  # noqa: S608
 
 
-def write_chunk(rows: ChunkRows) -> None:
+class CombinationIds:
+    """Ids for cell combinations, handed out by the one process that writes.
+
+    The load is the only writer of its (new) surveys' combinations, so ids are assigned here
+    and each new combination is inserted with its counts; the sequence is moved past them at
+    the end (`sync_sequences`).
+    """
+
+    def __init__(self) -> None:
+        with connection.cursor() as cursor:
+            table = connection.ops.quote_name(CellCombination._meta.db_table)
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608
+            self.last = int(cursor.fetchone()[0])
+        self.ids: dict[tuple[Any, ...], int] = {}
+
+    def split(
+        self, cells: list[tuple[Any, ...]]
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """CELL_KEY + counts rows → (new combination rows, CELL_COUNTS_KEY + counts rows)."""
+        width = len(CELL_KEY)
+        new: list[tuple[Any, ...]] = []
+        counts: list[tuple[Any, ...]] = []
+        for row in cells:
+            combination = (row[0], *row[3:width])
+            combination_id = self.ids.get(combination)
+            if combination_id is None:
+                self.last += 1
+                combination_id = self.ids[combination] = self.last
+                new.append((combination_id, *combination))
+            counts.append((combination_id, row[1], row[2], *row[width:]))
+        return new, counts
+
+
+def write_chunk(rows: ChunkRows, combinations: CombinationIds) -> None:
     """One survey-month: its responses and its rollup rows, in one transaction."""
+    new_combinations, cell_counts = combinations.split(rows.cells)
     with transaction.atomic():
         connection.ensure_connection()
         _insert(Response._meta.db_table, RESPONSE_COLUMNS, rows.responses)
         _insert(MarginalRollup._meta.db_table, (*MARGINAL_KEY, *COUNT_COLUMNS), rows.marginal)
-        _insert(CellRollup._meta.db_table, (*CELL_KEY, *COUNT_COLUMNS), rows.cells)
+        _insert(CellCombination._meta.db_table, ("id", *COMBINATION_KEY), new_combinations)
+        _insert(CellRollup._meta.db_table, (*CELL_COUNTS_KEY, *COUNT_COLUMNS), cell_counts)
         _insert(ReasonRollup._meta.db_table, (*REASON_KEY, "count"), rows.reasons)
+
+
+BULK_MODELS = (Response, MarginalRollup, CellCombination, CellRollup, ReasonRollup)
+
+
+def sync_sequences() -> None:
+    """PostgreSQL: move the id sequence past the ids the load assigned itself."""
+    if connection.vendor != "postgresql":
+        return  # SQLite's AUTOINCREMENT follows the largest id inserted
+    table = CellCombination._meta.db_table
+    # The identifier is a model's table, quoted; the value is a parameter.
+    sql = (
+        "SELECT setval(pg_get_serial_sequence(%s, 'id'), "  # noqa: S608
+        f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {connection.ops.quote_name(table)}), false)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [table])
+
+
+def _secondary_indexes(cursor: Any, table: str) -> list[tuple[str, str, str]]:
+    """(kind, name, definition) of what can be dropped during a bulk load and re-created.
+
+    PostgreSQL: unique and foreign-key constraints and plain indexes (not the primary key).
+    SQLite: named indexes only; inline UNIQUE constraints cannot be dropped.
+    """
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "SELECT 'constraint', conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype IN ('u', 'f') "
+            "UNION ALL "
+            "SELECT 'index', i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = %s::regclass "
+            "AND NOT x.indisprimary "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
+            [table, table],
+        )
+    else:
+        cursor.execute(
+            "SELECT 'index', name, sql FROM sqlite_master "
+            "WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
+            [table],
+        )
+    return [(str(kind), str(name), str(definition)) for kind, name, definition in cursor.fetchall()]
+
+
+def defer_indexes() -> Callable[[], None]:
+    """Drop the bulk tables' secondary indexes and constraints; returns what re-creates them.
+
+    Building an index once over sorted data is far cheaper than maintaining it row by row, and
+    PostgreSQL otherwise checks every foreign key of every copied row. The load is the only
+    writer of the benchmark database while it runs.
+    """
+    quote = connection.ops.quote_name
+    dropped: list[tuple[str, str, str, str]] = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Pending deferred checks would forbid ALTER TABLE in this transaction (tests).
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for model in BULK_MODELS:
+            table = model._meta.db_table
+            for kind, name, definition in _secondary_indexes(cursor, table):
+                if kind == "constraint":
+                    cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+                else:
+                    cursor.execute(f"DROP INDEX {quote(name)}")
+                dropped.append((table, kind, name, definition))
+
+    def restore() -> None:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET maintenance_work_mem = '512MB'")
+            # Indexes first: foreign keys are then checked, unique constraints built.
+            for table, kind, name, definition in sorted(dropped, key=lambda d: d[1] != "index"):
+                _say(f"  creating {name}")
+                if kind == "constraint":
+                    cursor.execute(
+                        f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}"
+                    )
+                else:
+                    cursor.execute(definition)
+
+    return restore
 
 
 # --- the organization and its surveys ------------------------------------------------------
@@ -561,7 +681,10 @@ def bench_organization_delete(organization: Organization) -> None:
     """Delete a bench organization; bulk rows go by plain DELETE, not the ORM's cascade."""
     survey_ids = list(Survey.objects.filter(organization=organization).values_list("pk", flat=True))
     with transaction.atomic():
-        for model in (MarginalRollup, CellRollup, ReasonRollup):
+        CellRollup.objects.filter(combination__survey_id__in=survey_ids)._raw_delete(
+            connection.alias
+        )
+        for model in (MarginalRollup, CellCombination, ReasonRollup):
             model.objects.filter(survey_id__in=survey_ids)._raw_delete(connection.alias)
         Response.objects.filter(organization=organization)._raw_delete(connection.alias)
         organization.delete()
@@ -696,7 +819,17 @@ def _drawn(chunks: Sequence[Chunk], workers: int) -> Iterator[ChunkRows]:
 
 def _tune_for_load(backend: str) -> Callable[[], None]:
     """Faster, unsafe-on-crash settings for the load only; returns what restores them."""
-    if backend != "sqlite" or connection.in_atomic_block:
+    if backend == "postgresql":
+        with connection.cursor() as cursor:
+            # A crash loses the last commits of a load that is redone anyway.
+            cursor.execute("SET synchronous_commit TO off")
+
+        def restore_postgresql() -> None:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+
+        return restore_postgresql
+    if connection.in_atomic_block:
         return lambda: None  # SQLite refuses to change it inside a transaction (tests)
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA synchronous=OFF")
@@ -717,6 +850,11 @@ def refresh_statistics() -> None:
         else:
             cursor.execute("PRAGMA analysis_limit=1000")
             cursor.execute("ANALYZE")
+            # Sampled statistics make every combination index look alike, and SQLite then
+            # drives a combined filter from the least selective dimension; the combination
+            # table is small enough to analyze exactly.
+            cursor.execute("PRAGMA analysis_limit=0")
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(CellCombination._meta.db_table)}")
 
 
 def load(
@@ -747,6 +885,7 @@ def load(
         backend=backend,
     )
     restore: Callable[[], None] = lambda: None  # noqa: E731
+    restore_indexes: Callable[[], None] = lambda: None  # noqa: E731
     written = 0
     rollup_rows_written = 0
     try:
@@ -754,7 +893,9 @@ def load(
             if index == 1:
                 # Tuned on the connection that writes (workers start after a fresh one).
                 restore = _tune_for_load(backend)
-            write_chunk(rows)
+                restore_indexes = defer_indexes()
+                combinations = CombinationIds()
+            write_chunk(rows, combinations)
             written += len(rows.responses)
             rollup_rows_written += len(rows.marginal) + len(rows.cells) + len(rows.reasons)
             if index % 10 == 0 or index == len(chunks):
@@ -764,7 +905,10 @@ def load(
                     f"rows, {elapsed:,.0f} s, {written / elapsed:,.0f} responses/s"
                 )
     finally:
+        _say(f"creating indexes ({time.perf_counter() - started:,.0f} s)")
+        restore_indexes()
         restore()
+    sync_sequences()
     dimensions = list(organization.analysis_dimensions)[:MAX_DIMENSIONS]
     RollupState.objects.bulk_create(
         RollupState(survey=survey, dimensions=dimensions, time_zone=organization.time_zone)
