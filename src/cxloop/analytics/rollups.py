@@ -221,13 +221,19 @@ def combination_id(combination: tuple[Any, ...]) -> int:
     table = quote(CellCombination._meta.db_table)
     columns = ", ".join(quote(c) for c in COMBINATION_KEY)
     marks = ", ".join(["%s"] * len(COMBINATION_KEY))
+    # The new row's id comes back with the insert where the database can say it; only a
+    # racing submit that inserted it first leaves us to read it back.
+    returning = " RETURNING id" if connection.features.can_return_columns_from_insert else ""
     with connection.cursor() as cursor:
         # Identifiers are this module's constants, quoted; values are parameters.
         cursor.execute(
             f"INSERT INTO {table} ({columns}) VALUES ({marks}) "  # noqa: S608
-            f"ON CONFLICT ({columns}) DO NOTHING",
+            f"ON CONFLICT ({columns}) DO NOTHING{returning}",
             list(combination),
         )
+        inserted = cursor.fetchone() if returning else None
+    if inserted is not None:
+        return int(inserted[0])
     return CellCombination.objects.filter(**fields).values_list("pk", flat=True).get()
 
 
