@@ -154,6 +154,18 @@ def contact_rules_overview(*, organization: Organization) -> ContactRulesOvervie
     )
 
 
+def contact_policy_in_force(*, organization_id: int, survey_id: int) -> ContactPolicy | None:
+    """The stored policy a survey's invitations follow: its override, else the
+    organization's; None when neither exists (the product defaults apply)."""
+    policies = {
+        p.survey_id: p
+        for p in ContactPolicy.objects.filter(organization_id=organization_id).filter(
+            Q(survey__isnull=True) | Q(survey_id=survey_id)
+        )
+    }
+    return policies.get(survey_id) or policies.get(None)
+
+
 def survey_contact_rules(*, organization: Organization, survey_id: int) -> ContactRules | None:
     """The survey's own override, or None when it follows the organization's rules."""
     policy = ContactPolicy.objects.filter(organization=organization, survey_id=survey_id).first()

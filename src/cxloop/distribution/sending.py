@@ -41,6 +41,7 @@ from cxloop.distribution.models import (
     InvitationChannel,
     InvitationStatus,
 )
+from cxloop.distribution.selectors import contact_policy_in_force
 from cxloop.distribution.services import invitation_short_link, sms_provider_for
 from cxloop.distribution.sms.base import (
     SmsError,
@@ -605,13 +606,10 @@ class ReminderPolicy:
 
 def reminder_policy(*, organization_id: int, survey_id: int) -> ReminderPolicy:
     """The survey's override, else the organization's default, else the product defaults."""
-    policies = {
-        p.survey_id: p
-        for p in ContactPolicy.objects.filter(organization_id=organization_id).filter(
-            Q(survey__isnull=True) | Q(survey_id=survey_id)
-        )
-    }
-    policy = policies.get(survey_id) or policies.get(None) or ContactPolicy()
+    policy = (
+        contact_policy_in_force(organization_id=organization_id, survey_id=survey_id)
+        or ContactPolicy()
+    )
     return ReminderPolicy(policy.reminder_after_days, policy.max_reminders)
 
 

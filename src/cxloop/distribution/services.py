@@ -18,7 +18,6 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,6 +41,7 @@ from cxloop.distribution.models import (
     InvitationStatus,
     SmsConfiguration,
 )
+from cxloop.distribution.selectors import contact_policy_in_force
 from cxloop.distribution.sms.base import (
     DEFAULT_TIMEOUT_SECONDS,
     SmsMessage,
@@ -329,13 +329,7 @@ INVITATION_LINK_SALT = "cxloop.invitation"
 def contact_policy_rules(*, organization: Organization, survey: Survey) -> tuple[FatigueRules, int]:
     """The fatigue rules and link lifetime for a survey: its override, else the
     organization's default, else the product defaults."""
-    policies = {
-        p.survey_id: p
-        for p in ContactPolicy.objects.filter(organization=organization).filter(
-            Q(survey__isnull=True) | Q(survey=survey)
-        )
-    }
-    policy = policies.get(survey.pk) or policies.get(None)
+    policy = contact_policy_in_force(organization_id=organization.pk, survey_id=survey.pk)
     if policy is None:
         return FatigueRules(), ContactPolicy._meta.get_field("link_valid_days").get_default()
     quiet = (policy.quiet_start, policy.quiet_end)
