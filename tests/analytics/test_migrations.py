@@ -1,6 +1,7 @@
-"""Splitting cell rollups into combinations and counts keeps every existing count."""
+"""Migrations of the cell rollups keep every existing count."""
 
 from datetime import date
+from importlib import import_module
 from typing import Any
 
 import pytest
@@ -67,5 +68,60 @@ def test_existing_cell_rows_are_carried_over_and_back(organization: Organization
             )
         )
         assert restored == sorted(OLD_ROWS)
+    finally:
+        _migrate(None)  # leave the test database fully migrated
+
+
+BEFORE_ANY_LANGUAGE = [("analytics", "0004_cell_rollup_scores_index")]
+WITH_ANY_LANGUAGE = [("analytics", "0005_cell_rollups_for_any_language")]
+
+
+def _any_language_rows(apps: Any, survey_id: int) -> list[tuple[Any, ...]]:
+    cells = apps.get_model("analytics", "CellRollup")
+    return sorted(
+        cells.objects.filter(
+            combination__survey_id=survey_id, combination__language="*"
+        ).values_list(
+            "grain", "period", "combination__d1", "combination__d2", "n", "nps_9", "nps_3"
+        )
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_any_language_cells_sum_the_existing_rows_and_rerun_to_the_same(
+    organization: Organization,
+) -> None:
+    survey: Survey = survey_create(organization=organization, definition=DEFINITION)
+    apps = _migrate(BEFORE_ANY_LANGUAGE)
+    try:
+        combinations = apps.get_model("analytics", "CellCombination")
+        cells = apps.get_model("analytics", "CellRollup")
+        for grain, period, language, comment, d1, d2, n, nps_9, nps_3 in OLD_ROWS:
+            combination, _created = combinations.objects.get_or_create(
+                survey_id=survey.pk, language=language, has_comment=comment, d1=d1, d2=d2
+            )
+            cells.objects.create(
+                combination=combination, grain=grain, period=period, n=n, nps_9=nps_9, nps_3=nps_3
+            )
+
+        apps = _migrate(WITH_ANY_LANGUAGE)
+        # The two March month rows of 上海店/咖啡 (English with comment, Chinese without) add up.
+        expected = sorted(
+            [
+                ("d", date(2026, 3, 1), "上海店", "咖啡", 2, 1, 1),
+                ("m", date(2026, 3, 1), "上海店", "咖啡", 6, 4, 2),
+                ("m", date(2026, 2, 1), "北京店", "", 3, 3, 0),
+            ]
+        )
+        assert _any_language_rows(apps, survey.pk) == expected
+        migration = import_module("cxloop.analytics.migrations.0005_cell_rollups_for_any_language")
+        with connection.schema_editor() as editor:
+            migration.add_any_language_cells(apps, editor)  # a second run recomputes, not adds
+        assert _any_language_rows(apps, survey.pk) == expected
+        assert apps.get_model("analytics", "CellRollup").objects.count() == len(OLD_ROWS) + 3
+
+        apps = _migrate(BEFORE_ANY_LANGUAGE)
+        assert _any_language_rows(apps, survey.pk) == []
+        assert apps.get_model("analytics", "CellCombination").objects.count() == 3
     finally:
         _migrate(None)  # leave the test database fully migrated

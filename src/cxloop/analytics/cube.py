@@ -7,7 +7,7 @@ several filters need the per-combination ("cell") rows. Anything else returns No
 caller scans the raw responses.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -22,6 +22,7 @@ from cxloop.analytics.histograms import (
 from cxloop.analytics.models import (
     COUNT_COLUMNS,
     DIMENSION_COLUMNS,
+    CellCombination,
     CellRollup,
     Grain,
     MarginalRollup,
@@ -29,7 +30,7 @@ from cxloop.analytics.models import (
 )
 from cxloop.analytics.queries import MetricHistograms, MetricQuery
 from cxloop.analytics.reports import next_period_start, period_start
-from cxloop.analytics.rollups import ALL, LANGUAGE, rollups_current
+from cxloop.analytics.rollups import ALL, ANY_LANGUAGE, LANGUAGE, rollups_current
 from cxloop.organizations.models import Organization
 
 
@@ -104,6 +105,11 @@ def summed_rows(
     return list(parts[0].union(*parts[1:], all=True))
 
 
+# Above this many matching combinations their ids are not sent as a list (the database joins
+# them instead): SQLite allows 32,766 parameters, and a list is repeated per period range.
+MAX_LISTED_COMBINATIONS = 5000
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     table: str  # "marginal" or "cell"
@@ -136,24 +142,56 @@ def plan_for(query: MetricQuery, dimensions: Sequence[str]) -> Plan | None:
     cell_filters = {columns[name]: values for name, values in conditions.items()}
     if filters.has_comment is not None:
         cell_filters["has_comment"] = (filters.has_comment,)  # type: ignore[assignment]
-    group_column = f"combination__{columns[query.group_by]}" if query.group_by else None
+    if LANGUAGE not in names and filters.has_comment is None:
+        # Language and comments are not asked about: the combinations that count them all
+        # together answer, a fraction as many rows.
+        cell_filters["language"] = (ANY_LANGUAGE,)
+    group_column = columns[query.group_by] if query.group_by else None
     return Plan("cell", "", (), cell_filters, group_column)
 
 
-def _rows(plan: Plan, survey_ids: Iterable[int]) -> QuerySet[Any]:
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """The rollup rows that answer a plan, the field they are grouped by for a breakdown, and
+    how a value of that field becomes the attribute value it stands for."""
+
+    rows: QuerySet[Any]
+    group_field: str | None
+    value_of: Callable[[Any], Any]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _rows(plan: Plan, survey_ids: Iterable[int]) -> Rows:
     if plan.table == "marginal":
         marginal = MarginalRollup.objects.filter(
             survey_id__in=list(survey_ids), dimension=plan.dimension
         )
         if plan.values:
             marginal = marginal.filter(value__in=plan.values)
-        return marginal
-    # Filters select combinations (small, indexed per dimension); only their counts per
-    # period are read, through the (combination, grain, period) key.
-    cells = CellRollup.objects.filter(combination__survey_id__in=list(survey_ids))
+        return Rows(marginal, "value" if plan.group_column else None, _same)
+    # Filters select combinations (small, indexed per dimension) once; only their counts per
+    # period are then read, through the (combination, grain, period) index that holds them.
+    combinations = CellCombination.objects.filter(survey_id__in=list(survey_ids))
     for column, values in plan.cell_filters.items():
-        cells = cells.filter(**{f"combination__{column}__in": list(values)})
-    return cells
+        combinations = combinations.filter(**{f"{column}__in": list(values)})
+    if ANY_LANGUAGE not in plan.cell_filters.get("language", ()):
+        combinations = combinations.exclude(language=ANY_LANGUAGE)
+    group = plan.group_column
+    listed = list(
+        combinations.values_list("pk", group)[: MAX_LISTED_COMBINATIONS + 1]
+        if group
+        else combinations.values_list("pk", "pk")[: MAX_LISTED_COMBINATIONS + 1]
+    )
+    if len(listed) > MAX_LISTED_COMBINATIONS:
+        # Too many to pass as a list: the database joins them instead.
+        joined = CellRollup.objects.filter(combination__in=combinations)
+        return Rows(joined, f"combination__{group}" if group else None, _same)
+    value_by_id = dict(listed)
+    cells = CellRollup.objects.filter(combination_id__in=sorted(value_by_id))
+    return Rows(cells, "combination_id" if group else None, value_by_id.__getitem__)
 
 
 class _Sums:
@@ -201,7 +239,8 @@ def rollup_histograms(query: MetricQuery, *, organization: Organization) -> Metr
     columns = bin_columns(query.metric)
     sums = {column: Sum(column) for column in columns}
     keep = category_scores(query.filters.categories) if query.filters.categories else None
-    base = _rows(plan, query.survey_ids)
+    selected = _rows(plan, query.survey_ids)
+    base = selected.rows
 
     def total(date_from: date, date_to: date) -> Histogram:
         sums_of_range = _Sums(query.metric, keep)
@@ -221,20 +260,19 @@ def rollup_histograms(query: MetricQuery, *, organization: Organization) -> Metr
     # Month and quarter series read the same rows as the overall figure (whole months plus
     # edge days); day and week series read day rows throughout.
     series_reads_overall_rows = interval in (None, "month", "quarter")
-    if plan.table == "cell" and plan.group_column and series_reads_overall_rows:
+    group_field, value_of = selected.group_field, selected.value_of
+    if plan.table == "cell" and group_field and series_reads_overall_rows:
         # One read of the matching cells per (period, value) gives the series, the groups and
         # the overall figure (cells without the attribute, value "", count in it too).
         if interval:
-            for period, value, *counts in summed_rows(
-                base, in_range, ["period", plan.group_column], sums
-            ):
+            for period, key, *counts in summed_rows(base, in_range, ["period", group_field], sums):
                 overall.add(None, counts)
                 by_period.add(period_start(period, interval), counts)
-                by_value.add(value, counts)
+                by_value.add(value_of(key), counts)
         else:
-            for value, *counts in summed_rows(base, in_range, [plan.group_column], sums):
+            for key, *counts in summed_rows(base, in_range, [group_field], sums):
                 overall.add(None, counts)
-                by_value.add(value, counts)
+                by_value.add(value_of(key), counts)
     else:
         if interval:
             series_arms = period_arms(query.date_from, query.date_to, interval=interval)
@@ -245,12 +283,13 @@ def rollup_histograms(query: MetricQuery, *, organization: Organization) -> Metr
         else:
             for row in summed_rows(base, in_range, (), sums):
                 overall.add(None, row[1:])
-        if plan.group_column:
-            grouped = base
+        if group_field:
+            grouped = selected
             if plan.table == "marginal" and plan.dimension == ALL and query.group_by:
-                grouped = _rows(Plan("marginal", query.group_by, (), {}, "value"), query.survey_ids)
-            for value, *counts in summed_rows(grouped, in_range, [plan.group_column], sums):
-                by_value.add(value, counts)
+                by_dimension = Plan("marginal", query.group_by, (), {}, "value")
+                grouped = _rows(by_dimension, query.survey_ids)
+            for key, *counts in summed_rows(grouped.rows, in_range, [group_field], sums):
+                by_value.add(grouped.value_of(key), counts)
     return MetricHistograms(
         overall=overall.histogram(None),
         previous=previous,
@@ -270,7 +309,7 @@ def rollup_totals(query: MetricQuery, *, organization: Organization) -> dict[str
         return None
     totals = dict.fromkeys(COUNT_COLUMNS, 0)
     rows = summed_rows(
-        _rows(plan, query.survey_ids),
+        _rows(plan, query.survey_ids).rows,
         period_arms(query.date_from, query.date_to, interval=None),
         (),
         {column: Sum(column) for column in COUNT_COLUMNS},

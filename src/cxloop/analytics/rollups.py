@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
+from django.db.models import Q
 
 from cxloop.analytics.metrics import nps_category
 from cxloop.analytics.models import (
@@ -31,6 +32,10 @@ from cxloop.surveys.models import Survey
 
 ALL = ""  # the dimension and value of the "all responses" marginal rows
 LANGUAGE = "language"
+# The language of combinations that count every language and comment state together: the
+# rows a combined attribute filter reads unless it also filters (or groups) by language or
+# comments. Never a survey language, so never confused with a real one.
+ANY_LANGUAGE = "*"
 REBUILD_CHUNK = 5000
 
 
@@ -147,6 +152,8 @@ def accumulate(
             _add(marginal, (survey_id, dimension, grain, period, value), counts)
         cell_key = (survey_id, grain, period, facts.language, facts.has_comment, *dimension_values)
         _add(cells, cell_key, counts)
+        any_key = (survey_id, grain, period, ANY_LANGUAGE, False, *dimension_values)
+        _add(cells, any_key, counts)
         for question_key, answer in facts.nps_plus.items():
             category = nps_category(int(answer["score"]))
             ticked = [ALL, *answer.get("reasons", [])]
@@ -211,12 +218,26 @@ def combination_of(cell_key: tuple[Any, ...]) -> tuple[Any, ...]:
     return (cell_key[0], *cell_key[3:])
 
 
-def combination_id(combination: tuple[Any, ...]) -> int:
-    """The id of a combination's row, created when it is new (safe against a racing submit)."""
+def combination_ids(combinations: Iterable[tuple[Any, ...]]) -> dict[tuple[Any, ...], int]:
+    """The ids of combinations' rows, in one query for those that exist; new ones are created."""
+    wanted = set(combinations)
+    if not wanted:
+        return {}
+    matching = Q()
+    for combination in wanted:
+        matching |= Q(**dict(zip(COMBINATION_KEY, combination, strict=True)))
+    ids = {
+        tuple(row[:-1]): row[-1]
+        for row in CellCombination.objects.filter(matching).values_list(*COMBINATION_KEY, "pk")
+    }
+    for combination in wanted - set(ids):
+        ids[combination] = combination_created(combination)
+    return ids
+
+
+def combination_created(combination: tuple[Any, ...]) -> int:
+    """The id of a new combination's row (safe against a racing submit creating it too)."""
     fields = dict(zip(COMBINATION_KEY, combination, strict=True))
-    existing = CellCombination.objects.filter(**fields).values_list("pk", flat=True).first()
-    if existing is not None:
-        return existing
     quote = connection.ops.quote_name
     table = quote(CellCombination._meta.db_table)
     columns = ", ".join(quote(c) for c in COMBINATION_KEY)
@@ -240,13 +261,10 @@ def combination_id(combination: tuple[Any, ...]) -> int:
 def write_tables(tables: Tables) -> None:
     marginal, cells, reasons = tables
     _upsert(MarginalRollup._meta.db_table, MARGINAL_KEY, COUNT_COLUMNS, marginal.items())
-    ids: dict[tuple[Any, ...], int] = {}
-    cell_rows = []
-    for key, counts in cells.items():
-        combination = combination_of(key)
-        if combination not in ids:
-            ids[combination] = combination_id(combination)
-        cell_rows.append(((ids[combination], key[1], key[2]), counts))
+    ids = combination_ids(combination_of(key) for key in cells)
+    cell_rows = [
+        ((ids[combination_of(key)], key[1], key[2]), counts) for key, counts in cells.items()
+    ]
     _upsert(CellRollup._meta.db_table, CELL_COUNTS_KEY, COUNT_COLUMNS, cell_rows)
     _upsert(
         ReasonRollup._meta.db_table,

@@ -843,10 +843,16 @@ def _tune_for_load(backend: str) -> Callable[[], None]:
 
 
 def refresh_statistics() -> None:
-    """Planner statistics after a bulk load, as autovacuum / PRAGMA optimize would gather."""
+    """Planner statistics (and, on PostgreSQL, the visibility map) after a bulk load, as
+    autovacuum / PRAGMA optimize would gather them."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("ANALYZE")
+            if connection.in_atomic_block:
+                cursor.execute("ANALYZE")  # VACUUM cannot run in a transaction (tests)
+            else:
+                # Also marks the loaded pages all-visible, as autovacuum does after a large
+                # insert, so covering indexes answer without visiting the table.
+                cursor.execute("VACUUM (ANALYZE)")
         else:
             cursor.execute("PRAGMA analysis_limit=1000")
             cursor.execute("ANALYZE")
