@@ -180,11 +180,7 @@ def _rows(plan: Plan, survey_ids: Iterable[int]) -> Rows:
     if ANY_LANGUAGE not in plan.cell_filters.get("language", ()):
         combinations = combinations.exclude(language=ANY_LANGUAGE)
     group = plan.group_column
-    listed = list(
-        combinations.values_list("pk", group)[: MAX_LISTED_COMBINATIONS + 1]
-        if group
-        else combinations.values_list("pk", "pk")[: MAX_LISTED_COMBINATIONS + 1]
-    )
+    listed = list(combinations.values_list("pk", group or "pk")[: MAX_LISTED_COMBINATIONS + 1])
     if len(listed) > MAX_LISTED_COMBINATIONS:
         # Too many to pass as a list: the database joins them instead.
         joined = CellRollup.objects.filter(combination__in=combinations)

@@ -93,7 +93,9 @@ class MarginalRollup(RollupCounts):
 
 
 class CellCombination(models.Model):
-    """One combination of language, has-comment and dimension values a survey has seen.
+    """One combination of language, has-comment and dimension values a survey has seen; with
+    language "*" (and has-comment false), the same dimension values over every language and
+    comment state, which combined filters read unless they ask about either.
 
     Dimension filters select combinations here (one small row each, indexed per dimension);
     their counts per period live in `CellRollup`. How many rows a combined filter reads is
