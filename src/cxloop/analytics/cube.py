@@ -113,7 +113,7 @@ def summed_rows(
     # the database's work. Sums are integers on both databases; only dates need parsing.
     with connections[combined.db].cursor() as cursor:
         cursor.execute(sql, params)
-        fetched = cursor.fetchall()
+        fetched: list[tuple[Any, ...]] = cursor.fetchall()
     if "period" not in group:
         return fetched
     at = group.index("period")
