@@ -13,19 +13,6 @@ from tests.factories import MembershipFactory
 TEST_TASKS_BACKEND = os.environ.get("CXLOOP_TEST_TASKS_BACKEND", "")
 
 
-@pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
-    """Close each request's connection when it ends.
-
-    The live server (browser tests) answers in threads that keep a kept-alive browser socket,
-    and with CONN_MAX_AGE their PostgreSQL session outlived the request: at the end of the run
-    the test database could not be dropped while one was still open.
-    """
-    from django.conf import settings
-
-    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
-
-
 @pytest.fixture(autouse=True)
 def _immediate_tasks(settings: Any) -> None:
     if TEST_TASKS_BACKEND:
